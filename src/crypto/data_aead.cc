@@ -1,0 +1,123 @@
+#include "crypto/data_aead.h"
+
+#include <openssl/core_names.h>
+
+#include <climits>
+#include <cstring>
+
+#include "common/secure_wipe.h"
+#include "proto/data_packet.h"
+
+namespace ovpn::crypto {
+namespace {
+
+using proto::kAeadTagSize;
+using proto::kDataV2EpochHeaderSize;
+using proto::kDataV2HeaderSize;
+
+Expected<CipherCtxPtr> make_context(CipherAlg alg, std::span<const uint8_t> key) {
+  if (key.size() != cipher_key_size(alg)) {
+    return make_error(Errc::kInvalidArgument, std::string(cipher_name(alg)) + " needs a " +
+                                                  std::to_string(cipher_key_size(alg)) +
+                                                  "-byte key");
+  }
+  const EVP_CIPHER* cipher = evp_cipher(alg);
+  if (cipher == nullptr) return make_error(Errc::kUnsupported, openssl_error(cipher_name(alg)));
+  CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  if (!ctx || EVP_CipherInit_ex(ctx.get(), cipher, nullptr, key.data(), nullptr, 1) != 1) {
+    return make_error(Errc::kCrypto, openssl_error("AEAD key setup"));
+  }
+  return ctx;
+}
+
+}  // namespace
+
+DataAead::DataAead(CipherAlg alg, DataFormat format, CipherCtxPtr ctx) noexcept
+    : alg_(alg), format_(format), ctx_(std::move(ctx)) {}
+
+DataAead::~DataAead() { secure_wipe(iv_.data(), iv_.size()); }
+
+Expected<DataAead> DataAead::create_v2(CipherAlg alg, std::span<const uint8_t> key,
+                                       std::span<const uint8_t> implicit_iv) {
+  if (implicit_iv.size() != kImplicitIvSize) {
+    return make_error(Errc::kInvalidArgument, "the implicit IV is 8 bytes");
+  }
+  auto ctx = make_context(alg, key);
+  if (!ctx) return forward_error(std::move(ctx));
+  DataAead aead(alg, DataFormat::kV2, std::move(*ctx));
+  std::memcpy(aead.iv_.data(), implicit_iv.data(), kImplicitIvSize);
+  return aead;
+}
+
+Expected<DataAead> DataAead::create_epoch(CipherAlg alg, std::span<const uint8_t> key,
+                                          std::span<const uint8_t> iv) {
+  if (iv.size() != kEpochIvSize) return make_error(Errc::kInvalidArgument, "the IV is 12 bytes");
+  auto ctx = make_context(alg, key);
+  if (!ctx) return forward_error(std::move(ctx));
+  DataAead aead(alg, DataFormat::kEpoch, std::move(*ctx));
+  std::memcpy(aead.iv_.data(), iv.data(), kEpochIvSize);
+  return aead;
+}
+
+size_t DataAead::header_size() const noexcept {
+  return format_ == DataFormat::kV2 ? kDataV2HeaderSize : kDataV2EpochHeaderSize;
+}
+size_t DataAead::overhead() const noexcept { return header_size() + kAeadTagSize; }
+size_t DataAead::payload_offset() const noexcept {
+  return format_ == DataFormat::kV2 ? kDataV2HeaderSize + kAeadTagSize : kDataV2EpochHeaderSize;
+}
+
+void DataAead::make_nonce(const uint8_t* header, uint8_t* nonce) const noexcept {
+  if (format_ == DataFormat::kV2) {
+    std::memcpy(nonce, header + 4, 4);  // packet id as on the wire
+    std::memcpy(nonce + 4, iv_.data(), kImplicitIvSize);
+    return;
+  }
+  for (size_t i = 0; i < 8; ++i) nonce[i] = static_cast<uint8_t>(header[4 + i] ^ iv_[i]);
+  for (size_t i = 8; i < kAeadNonceSize; ++i) nonce[i] = iv_[i];
+}
+
+bool DataAead::seal(std::span<uint8_t> packet) noexcept {
+  if (packet.size() < overhead() || packet.size() > INT_MAX) [[unlikely]]
+    return false;
+  const size_t aad_len = header_size();
+  uint8_t* payload = packet.data() + payload_offset();
+  const int len = static_cast<int>(packet.size() - overhead());
+  uint8_t* tag = format_ == DataFormat::kV2 ? packet.data() + aad_len : payload + len;
+
+  uint8_t nonce[kAeadNonceSize];
+  make_nonce(packet.data(), nonce);
+  int out_len = 0;
+  EVP_CIPHER_CTX* ctx = ctx_.get();
+  if (EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nonce, 1) != 1 ||
+      EVP_CipherUpdate(ctx, nullptr, &out_len, packet.data(), static_cast<int>(aad_len)) != 1 ||
+      EVP_CipherUpdate(ctx, payload, &out_len, payload, len) != 1 ||
+      EVP_CipherFinal_ex(ctx, payload + out_len, &out_len) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, kAeadTagSize, tag) != 1) [[unlikely]] {
+    return false;
+  }
+  return true;
+}
+
+bool DataAead::open(std::span<uint8_t> packet) noexcept {
+  if (packet.size() < overhead() || packet.size() > INT_MAX) [[unlikely]]
+    return false;
+  const size_t aad_len = header_size();
+  uint8_t* payload = packet.data() + payload_offset();
+  const int len = static_cast<int>(packet.size() - overhead());
+  uint8_t* tag = format_ == DataFormat::kV2 ? packet.data() + aad_len : payload + len;
+
+  uint8_t nonce[kAeadNonceSize];
+  make_nonce(packet.data(), nonce);
+  int out_len = 0;
+  EVP_CIPHER_CTX* ctx = ctx_.get();
+  if (EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nonce, 0) != 1 ||
+      EVP_CipherUpdate(ctx, nullptr, &out_len, packet.data(), static_cast<int>(aad_len)) != 1 ||
+      EVP_CipherUpdate(ctx, payload, &out_len, payload, len) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, kAeadTagSize, tag) != 1) [[unlikely]] {
+    return false;
+  }
+  return EVP_CipherFinal_ex(ctx, payload + out_len, &out_len) == 1;
+}
+
+}  // namespace ovpn::crypto
