@@ -77,47 +77,60 @@ void DataAead::make_nonce(const uint8_t* header, uint8_t* nonce) const noexcept 
   for (size_t i = 8; i < kAeadNonceSize; ++i) nonce[i] = iv_[i];
 }
 
-bool DataAead::seal(std::span<uint8_t> packet) noexcept {
-  if (packet.size() < overhead() || packet.size() > INT_MAX) [[unlikely]]
+bool DataAead::seal_detached(std::span<const uint8_t, kAeadNonceSize> nonce,
+                             std::span<const uint8_t> aad, std::span<uint8_t> data,
+                             std::span<uint8_t, 16> tag) noexcept {
+  if (data.size() > INT_MAX || aad.size() > INT_MAX) [[unlikely]]
     return false;
-  const size_t aad_len = header_size();
-  uint8_t* payload = packet.data() + payload_offset();
-  const int len = static_cast<int>(packet.size() - overhead());
-  uint8_t* tag = format_ == DataFormat::kV2 ? packet.data() + aad_len : payload + len;
-
-  uint8_t nonce[kAeadNonceSize];
-  make_nonce(packet.data(), nonce);
   int out_len = 0;
   EVP_CIPHER_CTX* ctx = ctx_.get();
-  if (EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nonce, 1) != 1 ||
-      EVP_CipherUpdate(ctx, nullptr, &out_len, packet.data(), static_cast<int>(aad_len)) != 1 ||
-      EVP_CipherUpdate(ctx, payload, &out_len, payload, len) != 1 ||
-      EVP_CipherFinal_ex(ctx, payload + out_len, &out_len) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, kAeadTagSize, tag) != 1) [[unlikely]] {
+  return EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data(), 1) == 1 &&
+         EVP_CipherUpdate(ctx, nullptr, &out_len, aad.data(), static_cast<int>(aad.size())) == 1 &&
+         EVP_CipherUpdate(ctx, data.data(), &out_len, data.data(),
+                          static_cast<int>(data.size())) == 1 &&
+         EVP_CipherFinal_ex(ctx, data.data() + out_len, &out_len) == 1 &&
+         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, kAeadTagSize, tag.data()) == 1;
+}
+
+bool DataAead::open_detached(std::span<const uint8_t, kAeadNonceSize> nonce,
+                             std::span<const uint8_t> aad, std::span<uint8_t> data,
+                             std::span<const uint8_t, 16> tag) noexcept {
+  if (data.size() > INT_MAX || aad.size() > INT_MAX) [[unlikely]]
     return false;
-  }
-  return true;
+  int out_len = 0;
+  EVP_CIPHER_CTX* ctx = ctx_.get();
+  // OpenSSL takes the expected tag through a non-const pointer but only reads it.
+  void* expected_tag = const_cast<uint8_t*>(tag.data());
+  return EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data(), 0) == 1 &&
+         EVP_CipherUpdate(ctx, nullptr, &out_len, aad.data(), static_cast<int>(aad.size())) == 1 &&
+         EVP_CipherUpdate(ctx, data.data(), &out_len, data.data(),
+                          static_cast<int>(data.size())) == 1 &&
+         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, kAeadTagSize, expected_tag) == 1 &&
+         EVP_CipherFinal_ex(ctx, data.data() + out_len, &out_len) == 1;
+}
+
+bool DataAead::seal(std::span<uint8_t> packet) noexcept {
+  if (packet.size() < overhead()) [[unlikely]]
+    return false;
+  const size_t len = packet.size() - overhead();
+  uint8_t* tag = format_ == DataFormat::kV2 ? packet.data() + header_size()
+                                            : packet.data() + payload_offset() + len;
+  uint8_t nonce[kAeadNonceSize];
+  make_nonce(packet.data(), nonce);
+  return seal_detached(nonce, packet.first(header_size()), packet.subspan(payload_offset(), len),
+                       std::span<uint8_t, kAeadTagSize>(tag, kAeadTagSize));
 }
 
 bool DataAead::open(std::span<uint8_t> packet) noexcept {
-  if (packet.size() < overhead() || packet.size() > INT_MAX) [[unlikely]]
+  if (packet.size() < overhead()) [[unlikely]]
     return false;
-  const size_t aad_len = header_size();
-  uint8_t* payload = packet.data() + payload_offset();
-  const int len = static_cast<int>(packet.size() - overhead());
-  uint8_t* tag = format_ == DataFormat::kV2 ? packet.data() + aad_len : payload + len;
-
+  const size_t len = packet.size() - overhead();
+  const uint8_t* tag = format_ == DataFormat::kV2 ? packet.data() + header_size()
+                                                  : packet.data() + payload_offset() + len;
   uint8_t nonce[kAeadNonceSize];
   make_nonce(packet.data(), nonce);
-  int out_len = 0;
-  EVP_CIPHER_CTX* ctx = ctx_.get();
-  if (EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nonce, 0) != 1 ||
-      EVP_CipherUpdate(ctx, nullptr, &out_len, packet.data(), static_cast<int>(aad_len)) != 1 ||
-      EVP_CipherUpdate(ctx, payload, &out_len, payload, len) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, kAeadTagSize, tag) != 1) [[unlikely]] {
-    return false;
-  }
-  return EVP_CipherFinal_ex(ctx, payload + out_len, &out_len) == 1;
+  return open_detached(nonce, packet.first(header_size()), packet.subspan(payload_offset(), len),
+                       std::span<const uint8_t, kAeadTagSize>(tag, kAeadTagSize));
 }
 
 }  // namespace ovpn::crypto

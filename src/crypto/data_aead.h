@@ -60,6 +60,16 @@ class DataAead {
   // Where the plaintext starts in a packet of this format.
   size_t payload_offset() const noexcept;
 
+  // The AEAD primitive both formats are built on, with an explicit nonce and AAD: seals `data`
+  // in place and writes the 16-byte tag / checks the tag and opens `data` in place. For
+  // known-answer tests against the cipher specifications; the data path uses seal()/open().
+  [[nodiscard]] bool seal_detached(std::span<const uint8_t, kAeadNonceSize> nonce,
+                                   std::span<const uint8_t> aad, std::span<uint8_t> data,
+                                   std::span<uint8_t, 16> tag) noexcept;
+  [[nodiscard]] bool open_detached(std::span<const uint8_t, kAeadNonceSize> nonce,
+                                   std::span<const uint8_t> aad, std::span<uint8_t> data,
+                                   std::span<const uint8_t, 16> tag) noexcept;
+
  private:
   DataAead(CipherAlg alg, DataFormat format, CipherCtxPtr ctx) noexcept;
   void make_nonce(const uint8_t* header, uint8_t* nonce) const noexcept;

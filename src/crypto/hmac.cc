@@ -4,6 +4,9 @@
 #include <openssl/crypto.h>
 #include <openssl/params.h>
 
+#include <cstdio>
+#include <string>
+
 namespace ovpn::crypto {
 namespace {
 
