@@ -8,17 +8,17 @@
 namespace ovpn {
 
 enum class Drop : uint8_t {
-  kNone = 0,         // not dropped
-  kMalformed,        // too short, bad length fields, unknown opcode
-  kDataV1,           // legacy P_DATA_V1: not offloaded, as in the kernel modules
-  kUnknownPeer,      // no peer with this peer id / transport address
-  kNoKey,            // no key with this key id, or no primary key to send with
-  kBadTag,           // AEAD tag or HMAC did not verify
-  kReplay,           // replay window: seen, too old, expired, or id 0
+  kNone = 0,           // not dropped
+  kMalformed,          // too short, bad length fields, unknown opcode
+  kDataV1,             // legacy P_DATA_V1: not offloaded, as in the kernel modules
+  kUnknownPeer,        // no peer with this peer id / transport address
+  kNoKey,              // no key with this key id, or no primary key to send with
+  kBadTag,             // AEAD tag or HMAC did not verify
+  kReplay,             // replay window: seen, too old, expired, or id 0
   kPacketIdExhausted,  // the send packet id would wrap: the key must be swapped
-  kReversePath,      // inner source address does not route back to the sending peer
-  kQueueFull,        // a ring or socket buffer was full
-  kCount,            // number of reasons, not a reason
+  kReversePath,        // inner source address does not route back to the sending peer
+  kQueueFull,          // a ring or socket buffer was full
+  kCount,              // number of reasons, not a reason
 };
 
 inline constexpr size_t kDropReasonCount = static_cast<size_t>(Drop::kCount);

@@ -34,8 +34,9 @@ void emit(const Logger& logger, LogLevel level, const char* format, va_list args
   if (suppressed > 0 && len < sizeof line - 1) {
     const int m = std::snprintf(line + len, sizeof line - len, " (%llu similar lines suppressed)",
                                 static_cast<unsigned long long>(suppressed));
-    if (m > 0) len = len + static_cast<size_t>(m) < sizeof line ? len + static_cast<size_t>(m)
-                                                               : sizeof line - 1;
+    if (m > 0)
+      len = len + static_cast<size_t>(m) < sizeof line ? len + static_cast<size_t>(m)
+                                                       : sizeof line - 1;
   }
   g_sink.load(std::memory_order_acquire)(level, logger.component(), std::string_view(line, len));
 }

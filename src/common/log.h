@@ -63,15 +63,15 @@ void log_rate_limited(const Logger& logger, RateLimit& limit, LogLevel level, co
 
 }  // namespace ovpn
 
-#define OVPN_LOG(logger, level, ...)                         \
-  do {                                                       \
+#define OVPN_LOG(logger, level, ...)                               \
+  do {                                                             \
     if ((logger).enabled(level)) (logger).log(level, __VA_ARGS__); \
   } while (0)
 
-#define OVPN_LOG_RATELIMITED(logger, level, ...)                          \
-  do {                                                                    \
-    if ((logger).enabled(level)) {                                        \
-      static ::ovpn::RateLimit ovpn_rate_limit_;                          \
+#define OVPN_LOG_RATELIMITED(logger, level, ...)                                \
+  do {                                                                          \
+    if ((logger).enabled(level)) {                                              \
+      static ::ovpn::RateLimit ovpn_rate_limit_;                                \
       ::ovpn::log_rate_limited((logger), ovpn_rate_limit_, level, __VA_ARGS__); \
-    }                                                                     \
+    }                                                                           \
   } while (0)

@@ -57,7 +57,7 @@ class [[nodiscard]] Expected {
   using error_type = E;
 
   Expected() requires std::is_default_constructible_v<T> : v_(std::in_place_index<0>) {}
-  Expected(const T& value) : v_(std::in_place_index<0>, value) {}         // NOLINT: implicit
+  Expected(const T& value) : v_(std::in_place_index<0>, value) {}        // NOLINT: implicit
   Expected(T&& value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
   template <class G>
   Expected(Unexpected<G> error)  // NOLINT: implicit, as std::expected

@@ -21,8 +21,8 @@ class AesCtr {
   AesCtr& operator=(AesCtr&&) noexcept = default;
 
   // out = in XOR keystream(iv); `out` may be `in`. False if OpenSSL fails or sizes differ.
-  [[nodiscard]] bool apply(std::span<const uint8_t, kAesCtrIvSize> iv,
-                           std::span<const uint8_t> in, std::span<uint8_t> out) noexcept;
+  [[nodiscard]] bool apply(std::span<const uint8_t, kAesCtrIvSize> iv, std::span<const uint8_t> in,
+                           std::span<uint8_t> out) noexcept;
 
  private:
   explicit AesCtr(CipherCtxPtr ctx) noexcept : ctx_(std::move(ctx)) {}

@@ -13,8 +13,7 @@ namespace ovpn::crypto {
 enum class CipherAlg : uint8_t { kAes128Gcm, kAes192Gcm, kAes256Gcm, kChaCha20Poly1305 };
 
 inline constexpr CipherAlg kAllCipherAlgs[] = {CipherAlg::kAes128Gcm, CipherAlg::kAes192Gcm,
-                                               CipherAlg::kAes256Gcm,
-                                               CipherAlg::kChaCha20Poly1305};
+                                               CipherAlg::kAes256Gcm, CipherAlg::kChaCha20Poly1305};
 
 constexpr size_t cipher_key_size(CipherAlg alg) noexcept {
   switch (alg) {

@@ -86,8 +86,8 @@ bool DataAead::seal_detached(std::span<const uint8_t, kAeadNonceSize> nonce,
   EVP_CIPHER_CTX* ctx = ctx_.get();
   return EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data(), 1) == 1 &&
          EVP_CipherUpdate(ctx, nullptr, &out_len, aad.data(), static_cast<int>(aad.size())) == 1 &&
-         EVP_CipherUpdate(ctx, data.data(), &out_len, data.data(),
-                          static_cast<int>(data.size())) == 1 &&
+         EVP_CipherUpdate(ctx, data.data(), &out_len, data.data(), static_cast<int>(data.size())) ==
+             1 &&
          EVP_CipherFinal_ex(ctx, data.data() + out_len, &out_len) == 1 &&
          EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, kAeadTagSize, tag.data()) == 1;
 }
@@ -103,8 +103,8 @@ bool DataAead::open_detached(std::span<const uint8_t, kAeadNonceSize> nonce,
   void* expected_tag = const_cast<uint8_t*>(tag.data());
   return EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data(), 0) == 1 &&
          EVP_CipherUpdate(ctx, nullptr, &out_len, aad.data(), static_cast<int>(aad.size())) == 1 &&
-         EVP_CipherUpdate(ctx, data.data(), &out_len, data.data(),
-                          static_cast<int>(data.size())) == 1 &&
+         EVP_CipherUpdate(ctx, data.data(), &out_len, data.data(), static_cast<int>(data.size())) ==
+             1 &&
          EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, kAeadTagSize, expected_tag) == 1 &&
          EVP_CipherFinal_ex(ctx, data.data() + out_len, &out_len) == 1;
 }

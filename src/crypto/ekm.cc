@@ -11,8 +11,8 @@ namespace ovpn::crypto {
 
 Status export_keying_material(SSL* ssl, std::string_view label, std::span<uint8_t> out) {
   const std::string label_text(label);
-  if (SSL_export_keying_material(ssl, out.data(), out.size(), label_text.c_str(),
-                                 label_text.size(), nullptr, 0, 0) != 1) {
+  if (SSL_export_keying_material(ssl, out.data(), out.size(), label_text.c_str(), label_text.size(),
+                                 nullptr, 0, 0) != 1) {
     return make_error(Errc::kCrypto, openssl_error("TLS keying material export"));
   }
   return {};

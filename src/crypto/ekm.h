@@ -15,9 +15,10 @@
 
 namespace ovpn::crypto {
 
-inline constexpr std::string_view kEkmDataKeys = "EXPORTER-OpenVPN-datakeys";           // 256
-inline constexpr std::string_view kEkmDynamicTlsCrypt = "EXPORTER-OpenVPN-dynamic-tls-crypt";  // 256
-inline constexpr std::string_view kEkmP2pPeerId = "EXPORTER-OpenVPN-p2p-peerid";        // 3
+inline constexpr std::string_view kEkmDataKeys = "EXPORTER-OpenVPN-datakeys";  // 256
+inline constexpr std::string_view kEkmDynamicTlsCrypt =
+    "EXPORTER-OpenVPN-dynamic-tls-crypt";                                         // 256
+inline constexpr std::string_view kEkmP2pPeerId = "EXPORTER-OpenVPN-p2p-peerid";  // 3
 
 // From an established TLS session. Thread: the owner of `ssl`.
 Status export_keying_material(SSL* ssl, std::string_view label, std::span<uint8_t> out);

@@ -15,7 +15,9 @@ constexpr size_t kMasterSize = 48;
 void append(SecretBytes& out, std::span<const uint8_t> bytes) {
   out.insert(out.end(), bytes.begin(), bytes.end());
 }
-void append(SecretBytes& out, std::string_view text) { out.insert(out.end(), text.begin(), text.end()); }
+void append(SecretBytes& out, std::string_view text) {
+  out.insert(out.end(), text.begin(), text.end());
+}
 
 }  // namespace
 

@@ -44,8 +44,8 @@ Expected<size_t> TlsAuth::wrap(const WrapHeader& header, std::span<const uint8_t
 Drop TlsAuth::unwrap(std::span<const uint8_t> wire, std::span<uint8_t>,
                      UnwrappedControl& out) noexcept {
   proto::ControlEnvelope env;
-  const Drop drop = proto::parse_control_envelope(proto::ControlWrapMode::kTlsAuth,
-                                                  receive_.size(), wire, env);
+  const Drop drop =
+      proto::parse_control_envelope(proto::ControlWrapMode::kTlsAuth, receive_.size(), wire, env);
   if (drop != Drop::kNone) return drop;
   const auto replay_bytes = wire.subspan(kOpSidSize + receive_.size(), kReplayFieldSize);
   if (!receive_.verify({replay_bytes, env.header, env.body}, env.auth)) return Drop::kBadTag;

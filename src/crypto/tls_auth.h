@@ -21,9 +21,7 @@ class TlsAuth final : public ControlWrap {
   static Expected<std::unique_ptr<TlsAuth>> create(Digest digest, const proto::Key2& key,
                                                    proto::KeyDirection direction);
 
-  proto::ControlWrapMode mode() const noexcept override {
-    return proto::ControlWrapMode::kTlsAuth;
-  }
+  proto::ControlWrapMode mode() const noexcept override { return proto::ControlWrapMode::kTlsAuth; }
   size_t overhead(proto::Opcode) const noexcept override;
   Expected<size_t> wrap(const WrapHeader& header, std::span<const uint8_t> body,
                         std::span<uint8_t> out) noexcept override;
@@ -31,7 +29,8 @@ class TlsAuth final : public ControlWrap {
               UnwrappedControl& out) noexcept override;
 
  private:
-  TlsAuth(Hmac send, Hmac receive) noexcept : send_(std::move(send)), receive_(std::move(receive)) {}
+  TlsAuth(Hmac send, Hmac receive) noexcept
+      : send_(std::move(send)), receive_(std::move(receive)) {}
   Hmac send_;
   Hmac receive_;
 };

@@ -18,7 +18,9 @@ constexpr size_t kTlsCryptKeySize = 32;
 
 TlsCrypt::TlsCrypt(proto::ControlWrapMode mode, Direction send, Direction receive,
                    std::span<const uint8_t> wkc)
-    : mode_(mode), send_(std::move(send)), receive_(std::move(receive)),
+    : mode_(mode),
+      send_(std::move(send)),
+      receive_(std::move(receive)),
       wkc_(wkc.begin(), wkc.end()) {}
 
 Expected<std::unique_ptr<TlsCrypt>> TlsCrypt::make(proto::ControlWrapMode mode,

@@ -57,8 +57,8 @@ Drop TlsCryptV2Server::unwrap(std::span<const uint8_t> wkc, UnwrappedClientKey& 
   uint8_t plain[proto::kWkcMaxSize];
   const std::span<uint8_t> plain_span(plain, ciphertext.size());
   const std::span<const uint8_t, kAesCtrIvSize> iv(tag.data(), kAesCtrIvSize);
-  const bool ok = cipher_.apply(iv, ciphertext, plain_span) &&
-                  hmac_.verify({length_field, plain_span}, tag);
+  const bool ok =
+      cipher_.apply(iv, ciphertext, plain_span) && hmac_.verify({length_field, plain_span}, tag);
   if (ok) {
     out.kc = proto::Key2(std::span<const uint8_t, proto::kKey2Size>(plain, proto::kKey2Size));
     out.metadata.assign(plain + proto::kKey2Size, plain + ciphertext.size());

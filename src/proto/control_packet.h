@@ -31,7 +31,7 @@ namespace ovpn::proto {
 using SessionId = std::array<uint8_t, 8>;
 
 inline constexpr size_t kSessionIdSize = 8;
-inline constexpr size_t kMaxAcks = 8;         // RELIABLE_ACK_SIZE: the most a packet may carry
+inline constexpr size_t kMaxAcks = 8;          // RELIABLE_ACK_SIZE: the most a packet may carry
 inline constexpr size_t kReplayFieldSize = 8;  // replay id + time
 inline constexpr size_t kOpSidSize = 1 + kSessionIdSize;
 inline constexpr size_t kTlsCryptTagSize = 32;

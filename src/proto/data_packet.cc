@@ -48,8 +48,7 @@ Drop parse_data_v2_epoch(std::span<const uint8_t> wire, DataV2Header& out) noexc
   return Drop::kNone;
 }
 
-void write_data_v2_header(uint8_t* out, KeyId key_id, PeerId peer_id,
-                          uint32_t packet_id) noexcept {
+void write_data_v2_header(uint8_t* out, KeyId key_id, PeerId peer_id, uint32_t packet_id) noexcept {
   out[0] = encode_op_byte(Opcode::kDataV2, key_id);
   store_be24(out + 1, peer_id.value());
   store_be32(out + 4, packet_id);

@@ -46,7 +46,9 @@ constexpr std::optional<OpByte> decode_op_byte(uint8_t byte) noexcept {
   return OpByte{static_cast<Opcode>(op), KeyId::from_wire(byte)};
 }
 
-constexpr bool is_data(Opcode op) noexcept { return op == Opcode::kDataV1 || op == Opcode::kDataV2; }
+constexpr bool is_data(Opcode op) noexcept {
+  return op == Opcode::kDataV1 || op == Opcode::kDataV2;
+}
 constexpr bool is_control(Opcode op) noexcept { return !is_data(op); }
 // Every control opcode but P_ACK_V1 carries a reliability-layer message id.
 constexpr bool has_message_id(Opcode op) noexcept { return op != Opcode::kAckV1; }

@@ -48,8 +48,7 @@ class ReplayWindow {
 
   explicit ReplayWindow(uint32_t backtrack_seconds = kDefaultBacktrackSeconds) noexcept
       : backtrack_(backtrack_seconds),
-        bucket_seconds_(backtrack_seconds <= kHistory / 2 ? 1
-                                                         : (backtrack_seconds + 15) / 16) {}
+        bucket_seconds_(backtrack_seconds <= kHistory / 2 ? 1 : (backtrack_seconds + 15) / 16) {}
 
   // Would `id` be accepted at time `now` (seconds, monotonic)? Changes nothing.
   ReplayVerdict check(uint64_t id, uint64_t now) const noexcept {

@@ -92,8 +92,8 @@ Expected<Key2> parse_static_key_file(std::string_view text) {
   }
   if (high >= 0) return make_error(Errc::kMalformed, "static key: odd number of hex digits");
   if (n != kKey2Size) {
-    return make_error(Errc::kMalformed, "static key: key body has " + std::to_string(n) +
-                                            " bytes, expected 256");
+    return make_error(Errc::kMalformed,
+                      "static key: key body has " + std::to_string(n) + " bytes, expected 256");
   }
   return key;
 }

@@ -49,18 +49,18 @@ const Kat kKats[] = {
      "7d773d00c144c525ac619d18c84a3f4718e2448b2fe324d9ccda2710",
      "2519498e80f1478f37ba55bd6d27618c"},
     {"GCM test case 16 (AES-256)", CipherAlg::kAes256Gcm,
-     "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308",
-     "cafebabefacedbaddecaf888", kGcmAad, kGcmPlain,
+     "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308", "cafebabefacedbaddecaf888",
+     kGcmAad, kGcmPlain,
      "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
      "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662",
      "76fc6ece0f4e1768cddf8853bb2d551b"},
     {"GCM test case 14 (AES-256, one zero block, no AAD)", CipherAlg::kAes256Gcm,
-     "0000000000000000000000000000000000000000000000000000000000000000",
-     "000000000000000000000000", "", "00000000000000000000000000000000",
-     "cea7403d4d606b6e074ec5d3baf39d18", "d0d1c8a799996bf0265b98b5d48ab919"},
+     "0000000000000000000000000000000000000000000000000000000000000000", "000000000000000000000000",
+     "", "00000000000000000000000000000000", "cea7403d4d606b6e074ec5d3baf39d18",
+     "d0d1c8a799996bf0265b98b5d48ab919"},
     {"RFC 8439 2.8.2", CipherAlg::kChaCha20Poly1305,
-     "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f",
-     "070000004041424344454647", "50515253c0c1c2c3c4c5c6c7", kRfc8439Plain,
+     "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f", "070000004041424344454647",
+     "50515253c0c1c2c3c4c5c6c7", kRfc8439Plain,
      "d31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d63dbea45e8ca9671282fafb69da"
      "92728b1a71de0a9e060b2905d6a5b67ecd3b3692ddbd7f2d778b8c9803aee328091b58fab324e4fad675945585"
      "808b4831d7bc3ff4def08e4b7a9de576d26586cec64b6116",
@@ -77,17 +77,17 @@ TEST(AeadKnownAnswer, SealAndOpenMatchTheSpecifications) {
     const auto aad = hex(kat.aad);
     auto data = hex(kat.plaintext);
     uint8_t tag[16];
-    ASSERT_TRUE(aead->seal_detached(std::span<const uint8_t, 12>(nonce.data(), 12), aad, data,
-                                    tag));
+    ASSERT_TRUE(
+        aead->seal_detached(std::span<const uint8_t, 12>(nonce.data(), 12), aad, data, tag));
     EXPECT_EQ(data, hex(kat.ciphertext));
     EXPECT_EQ(std::vector<uint8_t>(tag, tag + 16), hex(kat.tag));
 
-    ASSERT_TRUE(aead->open_detached(std::span<const uint8_t, 12>(nonce.data(), 12), aad, data,
-                                    tag));
+    ASSERT_TRUE(
+        aead->open_detached(std::span<const uint8_t, 12>(nonce.data(), 12), aad, data, tag));
     EXPECT_EQ(data, hex(kat.plaintext));
     tag[0] ^= 1;
-    EXPECT_FALSE(aead->open_detached(std::span<const uint8_t, 12>(nonce.data(), 12), aad, data,
-                                     tag));
+    EXPECT_FALSE(
+        aead->open_detached(std::span<const uint8_t, 12>(nonce.data(), 12), aad, data, tag));
   }
 }
 

@@ -103,15 +103,14 @@ std::string case_name(const ::testing::TestParamInfo<Case>& info) {
   return name + (info.param.format == DataFormat::kV2 ? "_v2" : "_epoch");
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllCiphersBothFormats, AeadNegative,
-    ::testing::Values(Case{CipherAlg::kAes128Gcm, DataFormat::kV2},
-                      Case{CipherAlg::kAes192Gcm, DataFormat::kV2},
-                      Case{CipherAlg::kAes256Gcm, DataFormat::kV2},
-                      Case{CipherAlg::kChaCha20Poly1305, DataFormat::kV2},
-                      Case{CipherAlg::kAes256Gcm, DataFormat::kEpoch},
-                      Case{CipherAlg::kChaCha20Poly1305, DataFormat::kEpoch}),
-    case_name);
+INSTANTIATE_TEST_SUITE_P(AllCiphersBothFormats, AeadNegative,
+                         ::testing::Values(Case{CipherAlg::kAes128Gcm, DataFormat::kV2},
+                                           Case{CipherAlg::kAes192Gcm, DataFormat::kV2},
+                                           Case{CipherAlg::kAes256Gcm, DataFormat::kV2},
+                                           Case{CipherAlg::kChaCha20Poly1305, DataFormat::kV2},
+                                           Case{CipherAlg::kAes256Gcm, DataFormat::kEpoch},
+                                           Case{CipherAlg::kChaCha20Poly1305, DataFormat::kEpoch}),
+                         case_name);
 
 }  // namespace
 }  // namespace ovpn::crypto

@@ -35,7 +35,8 @@ const nlohmann::json& longest_from_client(const nlohmann::json& vectors) {
   const nlohmann::json* best = nullptr;
   for (const auto& v : vectors) {
     if (v["direction"] != "client->server") continue;
-    if (best == nullptr || v["wire"].get<std::string>().size() > (*best)["wire"].get<std::string>().size()) {
+    if (best == nullptr ||
+        v["wire"].get<std::string>().size() > (*best)["wire"].get<std::string>().size()) {
       best = &v;
     }
   }

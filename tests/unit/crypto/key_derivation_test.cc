@@ -63,7 +63,12 @@ TEST(LegacyPrf, ReproducesKey2OfBothSessions) {
     const auto c2 = hex(in["client_random2"]);
     const auto s1 = hex(in["server_random1"]);
     const auto s2 = hex(in["server_random2"]);
-    LegacyPrfInputs inputs{pre_master, c1, c2, s1, s2, session_id(in["client_session_id"]),
+    LegacyPrfInputs inputs{pre_master,
+                           c1,
+                           c2,
+                           s1,
+                           s2,
+                           session_id(in["client_session_id"]),
                            session_id(in["server_session_id"])};
     auto key2 = key2_from_legacy_prf(inputs);
     ASSERT_TRUE(key2) << key2.error().message;
@@ -114,12 +119,14 @@ TEST(EpochKeys, ChainMatchesIndependentComputation) {
     const char* iv;
   };
   // (c->s, s->c) x (epoch 1, epoch 2), AES-256-GCM.
-  const Expected c2s[] = {
-      {"b7231ce895befd3f59c0af5004a97ec28ad6f0a099879e9feb18dd7bf9f23b86", "de5c7b5d38177cedec0e276a"},
-      {"f91120a758ff129b770da520477bc207b7dc2ce4e3e8604c8b1e3713215800ec", "cefaa0b96ca7a7fde0bb8ba2"}};
-  const Expected s2c[] = {
-      {"baf1b96737dffbb8d3d9df2c5209af52683c2c547423718543f299448e877daf", "67a110ce586be019376c9303"},
-      {"c6828c97b07bffef67387dc88d0f556b2b36025d6fb60213440c8c00ab0ac72e", "117e9236371c92f81aabf83f"}};
+  const Expected c2s[] = {{"b7231ce895befd3f59c0af5004a97ec28ad6f0a099879e9feb18dd7bf9f23b86",
+                           "de5c7b5d38177cedec0e276a"},
+                          {"f91120a758ff129b770da520477bc207b7dc2ce4e3e8604c8b1e3713215800ec",
+                           "cefaa0b96ca7a7fde0bb8ba2"}};
+  const Expected s2c[] = {{"baf1b96737dffbb8d3d9df2c5209af52683c2c547423718543f299448e877daf",
+                           "67a110ce586be019376c9303"},
+                          {"c6828c97b07bffef67387dc88d0f556b2b36025d6fb60213440c8c00ab0ac72e",
+                           "117e9236371c92f81aabf83f"}};
 
   auto check = [&](EpochChain chain, const Expected* expected) {
     for (int epoch = 1; epoch <= 2; ++epoch) {
@@ -141,8 +148,10 @@ TEST(EpochKeys, ChainMatchesIndependentComputation) {
 TEST(EpochKeys, SenderAndReceiverAgreeOnPackets) {
   const auto doc = test::load_vectors("data-aead.json");
   const auto key2 = key2_of(doc["sessions"]["reneg"]["keys_by_key_id"]["1"]["key2"]);
-  auto send = EpochChain::from_key2(key2, proto::Role::kClient, true).make_aead(CipherAlg::kChaCha20Poly1305);
-  auto receive = EpochChain::from_key2(key2, proto::Role::kServer, false).make_aead(CipherAlg::kChaCha20Poly1305);
+  auto send = EpochChain::from_key2(key2, proto::Role::kClient, true)
+                  .make_aead(CipherAlg::kChaCha20Poly1305);
+  auto receive = EpochChain::from_key2(key2, proto::Role::kServer, false)
+                     .make_aead(CipherAlg::kChaCha20Poly1305);
   ASSERT_TRUE(send && receive);
   std::vector<uint8_t> packet(12 + 100 + 16, 0x42);
   ASSERT_TRUE(send->seal(packet));
