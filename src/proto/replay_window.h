@@ -7,7 +7,8 @@
 //   * it is higher than every id seen so far, or
 //   * it is less than kWindow below the highest, has not been seen, and no packet with a
 //     higher id arrived more than `backtrack_seconds` ago (OpenVPN's time rule: a reordered
-//     packet may be late by some positions, but not by much time).
+//     packet may be late by some positions, but not by much time). A backtrack of 0 turns the
+//     time rule off, as `--replay-window n 0` does in OpenVPN.
 //
 // The caller runs check()/accept() only AFTER the packet has been authenticated: an
 // unauthenticated packet must never move the window.
@@ -56,7 +57,7 @@ class ReplayWindow {
     if (id > highest_) return ReplayVerdict::kOk;
     if (highest_ - id >= kWindow) return ReplayVerdict::kTooOld;
     if (bit_is_set(id)) return ReplayVerdict::kReplay;
-    if (id <= expired_floor_at(now)) return ReplayVerdict::kExpired;
+    if (backtrack_ != 0 && id <= expired_floor_at(now)) return ReplayVerdict::kExpired;
     return ReplayVerdict::kOk;
   }
 
@@ -67,7 +68,7 @@ class ReplayWindow {
     if (verdict != ReplayVerdict::kOk) return verdict;
     if (id > highest_) {
       advance_to(id);
-      note_highest(now);
+      if (backtrack_ != 0) note_highest(now);
     }
     set_bit(id);
     return ReplayVerdict::kOk;
