@@ -129,8 +129,14 @@ bool DataAead::open(std::span<uint8_t> packet) noexcept {
                                                   : packet.data() + payload_offset() + len;
   uint8_t nonce[kAeadNonceSize];
   make_nonce(packet.data(), nonce);
-  return open_detached(nonce, packet.first(header_size()), packet.subspan(payload_offset(), len),
-                       std::span<const uint8_t, kAeadTagSize>(tag, kAeadTagSize));
+  const auto payload = packet.subspan(payload_offset(), len);
+  if (!open_detached(nonce, packet.first(header_size()), payload,
+                     std::span<const uint8_t, kAeadTagSize>(tag, kAeadTagSize))) [[unlikely]] {
+    // Decryption ran in place before the tag check: leave no unauthenticated plaintext behind.
+    std::memset(payload.data(), 0, payload.size());
+    return false;
+  }
+  return true;
 }
 
 }  // namespace ovpn::crypto

@@ -54,7 +54,8 @@ class DataAead {
   // shorter than the overhead.
   [[nodiscard]] bool seal(std::span<uint8_t> packet) noexcept;
   // Authenticates and decrypts in place; the plaintext is then at header_size() (kV2: after the
-  // tag, i.e. at overhead()) for packet.size() - overhead() bytes. False on a bad tag.
+  // tag, i.e. at overhead()) for packet.size() - overhead() bytes. False on a bad tag; the
+  // payload bytes are then zeroed.
   [[nodiscard]] bool open(std::span<uint8_t> packet) noexcept;
 
   // Where the plaintext starts in a packet of this format.

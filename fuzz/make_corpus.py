@@ -1,0 +1,305 @@
+#!/usr/bin/env python3
+"""Builds the seed corpora of the fuzz targets and their fixed keys from the golden vectors.
+
+Writes
+  fuzz/corpus/<target>/*.bin   raw wire bytes of captured packets (and key files, replay streams)
+  fuzz/fuzz_keys.h             the keys those packets were made with, as hex constants
+
+from tests/data/openvpn-2.6.14/*.json (captured from stock OpenVPN 2.6.14). Re-running it gives
+the same files. Each target's directory is emptied first, except for files named regress-*
+(inputs that once crashed a target, added by hand).
+
+Usage: fuzz/make_corpus.py [--check]   (--check: exit 1 if the committed files differ)
+"""
+
+import json
+import pathlib
+import struct
+import sys
+
+FUZZ_DIR = pathlib.Path(__file__).resolve().parent
+VECTORS = FUZZ_DIR.parent / "tests" / "data" / "openvpn-2.6.14"
+CORPUS = FUZZ_DIR / "corpus"
+KEYS_HEADER = FUZZ_DIR / "fuzz_keys.h"
+
+
+def load(name):
+    with open(VECTORS / name, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def direction_tag(direction):
+    return {"client->server": "c2s", "server->client": "s2c"}[direction]
+
+
+def file_name(vector_id, direction=None):
+    name = vector_id.replace("/", "_").replace("->", "-")
+    if direction is not None:
+        name += "_" + direction_tag(direction)
+    return name + ".bin"
+
+
+def pick(vectors, per_group, key):
+    """The first `per_group` vectors of each group (by `key`), plus each group's largest."""
+    groups = {}
+    for v in vectors:
+        groups.setdefault(key(v), []).append(v)
+    out = []
+    for members in groups.values():
+        chosen = members[:per_group]
+        largest = max(members, key=lambda v: len(v["wire"]))
+        if largest not in chosen:
+            chosen.append(largest)
+        out.extend(chosen)
+    return out
+
+
+# --- corpora -----------------------------------------------------------------------------------
+
+
+def corpus_data_v2():
+    d = load("data-aead.json")
+    sessions = {"tlscrypt-aes256gcm", "tlsauth-sha256-aes128gcm", "tlsauth-sha1-chacha20"}
+    vectors = [v for v in d["vectors"] if v["session"] in sessions]
+    files = {}
+    for v in pick(vectors, 4, lambda v: (v["session"], v["direction"])):
+        files[file_name(v["id"])] = bytes.fromhex(v["wire"])
+    # One packet of each renegotiated key: no fixed key opens them, they seed the parsers only.
+    seen = set()
+    for v in d["vectors"]:
+        if v["session"] == "reneg" and v["key_id"] not in seen:
+            seen.add(v["key_id"])
+            files[file_name(v["id"])] = bytes.fromhex(v["wire"])
+    return files
+
+
+def corpus_control_packet():
+    files = {}
+    for v in load("control-plain.json")["vectors"]:
+        files[file_name(v["id"], v["direction"])] = bytes.fromhex(v["wire"])
+    for s in load("tls-auth.json")["sessions"]:
+        for v in s["vectors"][:4]:
+            files[file_name(v["id"], v["direction"])] = bytes.fromhex(v["wire"])
+    for v in load("tls-crypt.json")["vectors"][:6]:
+        files[file_name(v["id"], v["direction"])] = bytes.fromhex(v["wire"])
+    for v in load("tls-crypt-v2.json")["vectors"][:6]:
+        files[file_name(v["id"], v["direction"])] = bytes.fromhex(v["wire"])
+    return files
+
+
+def corpus_tls_auth_verify():
+    files = {}
+    for s in load("tls-auth.json")["sessions"]:
+        s2c = 0
+        for v in s["vectors"]:
+            if v["direction"] == "server->client":
+                s2c += 1
+                if s2c > 4:
+                    continue
+            files[file_name(v["id"], v["direction"])] = bytes.fromhex(v["wire"])
+    return files
+
+
+def corpus_tls_crypt_unwrap():
+    d = load("tls-crypt.json")
+    return {file_name(v["id"], v["direction"]): bytes.fromhex(v["wire"]) for v in d["vectors"]}
+
+
+def corpus_tls_crypt_v2_unwrap():
+    d = load("tls-crypt-v2.json")
+    return {file_name(v["id"], v["direction"]): bytes.fromhex(v["wire"]) for v in d["vectors"]}
+
+
+def corpus_static_key_parse():
+    files = {}
+    for key in sorted((VECTORS / "pki").glob("*.key")):
+        text = key.read_bytes()
+        files[key.stem + ".key"] = text
+        files[key.stem + "_crlf.key"] = text.replace(b"\n", b"\r\n")
+    # tls-crypt-v2 client key as a single base64 line, no trailing newline.
+    v2c = (VECTORS / "pki" / "v2c.key").read_text().splitlines()
+    files["v2c_oneline.key"] = ("\n".join([v2c[0], "".join(v2c[1:-1]), v2c[-1]])).encode()
+    return files
+
+
+def replay_stream(config, ops):
+    """config byte, then one 3-byte operation per (mode, time code, value); see replay_window.cc."""
+    out = bytearray([config])
+    for mode, time_code, value in ops:
+        out.append((time_code << 2) | mode)
+        out += struct.pack(">H", value)
+    return bytes(out)
+
+
+def corpus_replay_window():
+    fwd, back, jump, absolute = 0, 1, 2, 3
+    dt0, dt1, dt5, dt_big = 0, 32, 36, 63
+    files = {}
+    # Window 2048 (bit 0 clear), backtrack 15 s: in order, one per second.
+    files["inorder_bt15.bin"] = replay_stream(15 << 1, [(fwd, dt1, 0)] * 40)
+    # Reordering inside the window, and replays of what was just accepted.
+    ops = []
+    for i in range(24):
+        ops += [(fwd, dt0, 3), (back, dt0, 1), (back, dt0, 2), (back, dt0, 1), (back, dt1, 0)]
+    files["reorder_bt15.bin"] = replay_stream(15 << 1, ops)
+    # The window edge: ids exactly 2047, 2048 and 2049 behind the highest.
+    ops = [(jump, dt0, 300)]
+    for d in (2046, 2047, 2048, 2049, 2050):
+        ops += [(back, dt0, d)]
+    files["edge_w2048.bin"] = replay_stream(15 << 1, ops)
+    # Window 64 (bit 0 set): the edge at 63, 64, 65.
+    ops = [(fwd, dt0, 100)] + [(back, dt0, d) for d in (62, 63, 64, 65)]
+    files["edge_w64.bin"] = replay_stream(1 | (15 << 1), ops)
+    # The time rule: a hole left behind, filled after more than the backtrack.
+    ops = [(fwd, dt0, 0), (fwd, dt0, 1), (fwd, dt5, 0), (fwd, dt5, 0), (fwd, dt5, 0),
+           (fwd, dt5, 0), (back, dt0, 4), (back, dt0, 5), (back, dt0, 6)]
+    files["expire_bt15.bin"] = replay_stream(15 << 1, ops)
+    files["expire_bt0.bin"] = replay_stream(0, ops)
+    files["expire_bt100.bin"] = replay_stream(100 << 1, ops + [(fwd, dt_big, 0), (back, dt0, 3)])
+    # Zero, absolute ids near the 32-bit end, large forward jumps.
+    ops = [(absolute, dt0, 0), (absolute, dt0, 5), (absolute, dt0, 0x8010), (jump, dt1, 0xffff),
+           (back, dt0, 17), (absolute, dt0, 3)]
+    files["absolute_jump.bin"] = replay_stream(15 << 1, ops)
+    return files
+
+
+CORPORA = {
+    "data_v2": corpus_data_v2,
+    "control_packet": corpus_control_packet,
+    "tls_auth_verify": corpus_tls_auth_verify,
+    "tls_crypt_unwrap": corpus_tls_crypt_unwrap,
+    "tls_crypt_v2_unwrap": corpus_tls_crypt_v2_unwrap,
+    "static_key_parse": corpus_static_key_parse,
+    "replay_window": corpus_replay_window,
+}
+
+# --- keys ----------------------------------------------------------------------------------------
+
+
+def cpp_hex(name, comment, hexstr):
+    """A constant `name` = hex_bytes<N>("..."), split in chunks that clang-format leaves alone."""
+    n = len(hexstr) // 2
+    lines = [f"// {comment}"] if comment else []
+    head = f'inline constexpr auto {name} = hex_bytes<{n}>('
+    if len(head) + len(hexstr) + 4 <= 100:
+        lines.append(f'{head}"{hexstr}");')
+        return "\n".join(lines)
+    call = f'hex_bytes<{n}>("{hexstr}");'
+    if 4 + len(call) <= 100:
+        lines += [f"inline constexpr auto {name} =", "    " + call]
+        return "\n".join(lines)
+    lines.append(head)
+    chunks = [hexstr[i:i + 64] for i in range(0, len(hexstr), 64)]
+    for i, chunk in enumerate(chunks):
+        lines.append(f'    "{chunk}"' + (");" if i == len(chunks) - 1 else ""))
+    return "\n".join(lines)
+
+
+def keys_header():
+    aead = load("data-aead.json")
+    tls_auth = load("tls-auth.json")
+    tls_crypt = load("tls-crypt.json")
+    v2 = load("tls-crypt-v2.json")
+
+    parts = []
+    data_keys = []
+    for session, alg, stem in (("tlscrypt-aes256gcm", "kAes256Gcm", "kAes256Gcm"),
+                               ("tlsauth-sha256-aes128gcm", "kAes128Gcm", "kAes128Gcm"),
+                               ("tlsauth-sha1-chacha20", "kChaCha20Poly1305", "kChaCha20")):
+        keys = aead["sessions"][session]["keys_by_key_id"]["0"]
+        for direction in ("client->server", "server->client"):
+            tag = direction_tag(direction).capitalize()
+            k = keys[direction]
+            where = f"data-aead.json, session {session}, key_id 0, {direction}"
+            parts.append(cpp_hex(f"{stem}{tag}Key", where + ": key, implicit IV", k["cipher_key"]) +
+                         "\n" + cpp_hex(f"{stem}{tag}Iv", None, k["implicit_iv"]))
+            data_keys.append(f"    DataKey{{crypto::CipherAlg::{alg}, {stem}{tag}Key, "
+                             f"{stem}{tag}Iv}},")
+
+    ta = {s["key_file"]["key"] for s in tls_auth["sessions"]}
+    assert len(ta) == 1, "the tls-auth sessions share pki/ta.key"
+    parts.append(cpp_hex("kTlsAuthKey", "tls-auth.json key_file.key (pki/ta.key)", ta.pop()))
+    parts.append(cpp_hex("kTlsCryptKey", "tls-crypt.json key_file.key (pki/tc.key)",
+                         tls_crypt["key_file"]["key"]))
+    parts.append(cpp_hex("kTlsCryptV2ServerKey", "tls-crypt-v2.json server_key.key (pki/v2s.key)",
+                         v2["server_key"]["key"]))
+    parts.append(cpp_hex("kTlsCryptV2Kc", "tls-crypt-v2.json client_key.Kc (pki/v2c.key)",
+                         v2["client_key"]["Kc"]))
+    parts.append(cpp_hex("kTlsCryptV2Wkc", "tls-crypt-v2.json client_key.WKc (pki/v2c.key)",
+                         v2["client_key"]["WKc"]))
+
+    body = "\n\n".join(parts)
+    table = "\n".join(data_keys)
+    return f"""#pragma once
+// Generated by fuzz/make_corpus.py from tests/data/openvpn-2.6.14/*.json: do not edit.
+//
+// The fixed keys of the fuzz targets: the keys the seed packets in fuzz/corpus/ were made with,
+// so that the seeds authenticate and the fuzzer reaches the code behind the tag checks.
+
+#include <array>
+#include <cstdint>
+#include <span>
+
+#include "crypto/cipher_alg.h"
+#include "fuzz_target.h"
+
+namespace ovpn::fuzz::keys {{
+
+{body}
+
+struct DataKey {{
+  crypto::CipherAlg alg;
+  std::span<const uint8_t> key;
+  std::span<const uint8_t> implicit_iv;
+}};
+
+// Every data-channel key of the seeds, both directions of each cipher's session.
+inline constexpr DataKey kDataKeys[] = {{
+{table}
+}};
+
+}}  // namespace ovpn::fuzz::keys
+"""
+
+
+def generated(directory):
+    """The files of `directory` that this script wrote (all but regress-*)."""
+    if not directory.exists():
+        return []
+    return [p for p in directory.glob("*") if not p.name.startswith("regress-")]
+
+
+def main():
+    check = "--check" in sys.argv[1:]
+    differ = []
+    total = 0
+    for target, make in CORPORA.items():
+        files = make()
+        directory = CORPUS / target
+        total += sum(len(b) for b in files.values())
+        if check:
+            present = {p.name: p.read_bytes() for p in generated(directory)}
+            if present != files:
+                differ.append(str(directory))
+            continue
+        directory.mkdir(parents=True, exist_ok=True)
+        for old in generated(directory):
+            old.unlink()
+        for name, data in sorted(files.items()):
+            (directory / name).write_bytes(data)
+        print(f"{target}: {len(files)} files, {sum(len(b) for b in files.values())} bytes")
+    header = keys_header()
+    if check:
+        if not KEYS_HEADER.exists() or KEYS_HEADER.read_text() != header:
+            differ.append(str(KEYS_HEADER))
+        if differ:
+            print("out of date: " + ", ".join(differ))
+            return 1
+        return 0
+    KEYS_HEADER.write_text(header)
+    print(f"total corpus: {total} bytes; wrote {KEYS_HEADER.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
