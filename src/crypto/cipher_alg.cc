@@ -1,21 +1,9 @@
 #include "crypto/cipher_alg.h"
 
+#include "common/ascii.h"
 #include "crypto/evp.h"
 
 namespace ovpn::crypto {
-namespace {
-bool equal_ignore_case(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
-    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
-    if (x != y) return false;
-  }
-  return true;
-}
-}  // namespace
 
 const char* cipher_name(CipherAlg alg) noexcept {
   switch (alg) {
@@ -33,7 +21,7 @@ const char* cipher_name(CipherAlg alg) noexcept {
 
 std::optional<CipherAlg> cipher_from_name(std::string_view name) noexcept {
   for (CipherAlg alg : kAllCipherAlgs) {
-    if (equal_ignore_case(name, cipher_name(alg))) return alg;
+    if (iequals(name, cipher_name(alg))) return alg;
   }
   return std::nullopt;
 }

@@ -7,26 +7,14 @@
 #include <cstdio>
 #include <string>
 
+#include "common/ascii.h"
+
 namespace ovpn::crypto {
 namespace {
-
-struct MacFree {
-  void operator()(EVP_MAC* p) const noexcept { EVP_MAC_free(p); }
-};
 
 EVP_MAC* hmac_algorithm() noexcept {
   static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);  // kept for the process
   return mac;
-}
-
-bool equal_ignore_case(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
-    if (x != b[i]) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -44,11 +32,11 @@ const char* digest_name(Digest d) noexcept {
 }
 
 std::optional<Digest> digest_from_name(std::string_view name) noexcept {
-  if (equal_ignore_case(name, "SHA1") || equal_ignore_case(name, "SHA-1")) return Digest::kSha1;
-  if (equal_ignore_case(name, "SHA256") || equal_ignore_case(name, "SHA-256")) {
+  if (iequals(name, "SHA1") || iequals(name, "SHA-1")) return Digest::kSha1;
+  if (iequals(name, "SHA256") || iequals(name, "SHA-256")) {
     return Digest::kSha256;
   }
-  if (equal_ignore_case(name, "SHA512") || equal_ignore_case(name, "SHA-512")) {
+  if (iequals(name, "SHA512") || iequals(name, "SHA-512")) {
     return Digest::kSha512;
   }
   return std::nullopt;
