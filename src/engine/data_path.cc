@@ -1,0 +1,113 @@
+#include "engine/data_path.h"
+
+#include "engine/inner_ip.h"
+#include "proto/data_packet.h"
+
+namespace ovpn::engine {
+
+Drop seal_for_peer(const PeerEntry& peer, PacketBuf& packet, size_t ctx, uint64_t now_ms,
+                   SealResult& out) noexcept {
+  out.peer = &peer;
+  ShardCounters& counters = peer.state->counters(ctx);
+  DataKey* key = peer.primary();
+  if (key == nullptr) {
+    counters.drop(Drop::kNoKey);  // never send plaintext
+    return Drop::kNoKey;
+  }
+  const uint64_t packet_id = key->tx_packet_id().next();
+  out.swap_needed = key->take_swap_request();
+  if (packet_id == 0) {
+    counters.drop(Drop::kPacketIdExhausted);
+    return Drop::kPacketIdExhausted;
+  }
+  const size_t inner = packet.size();
+  uint8_t* header = packet.push(kDataHeadroom);
+  if (header == nullptr) {
+    counters.drop(Drop::kMalformed);
+    return Drop::kMalformed;
+  }
+  proto::write_data_v2_header(header, key->key_id(), peer.tx_id, static_cast<uint32_t>(packet_id));
+  if (!key->aead(ctx).seal.seal(packet.span())) [[unlikely]] {
+    counters.drop(Drop::kBadTag);
+    return Drop::kBadTag;
+  }
+  counters.vpn_tx_packets.add(1);
+  counters.vpn_tx_bytes.add(inner);
+  peer.state->touch_tx(now_ms);
+  return Drop::kNone;
+}
+
+Drop seal_packet(const PeerTable& table, PacketBuf& packet, size_t ctx, uint64_t now_ms,
+                 ShardCounters& unattributed, SealResult& out) noexcept {
+  const auto destination = inner_destination(packet.span());
+  if (!destination) {
+    unattributed.drop(Drop::kMalformed);
+    return Drop::kMalformed;
+  }
+  const PeerEntry* peer = table.route(*destination);
+  if (peer == nullptr) {
+    unattributed.drop(Drop::kUnknownPeer);
+    return Drop::kUnknownPeer;
+  }
+  return seal_for_peer(*peer, packet, ctx, now_ms, out);
+}
+
+Drop open_packet(const PeerTable& table, PacketBuf& packet, const Endpoint& source, size_t ctx,
+                 uint64_t now_ms, ShardCounters& unattributed, OpenResult& out) noexcept {
+  proto::DataV2Header header;
+  if (const Drop d = proto::parse_data_v2(packet.span(), header); d != Drop::kNone) {
+    unattributed.drop(d);
+    return d;
+  }
+  const PeerEntry* peer =
+      header.peer_id.is_undefined() ? table.find_by_remote(source) : table.find(header.peer_id);
+  if (peer == nullptr) {
+    unattributed.drop(Drop::kUnknownPeer);
+    return Drop::kUnknownPeer;
+  }
+  out.peer = peer;
+  ShardCounters& counters = peer->state->counters(ctx);
+  DataKey* key = peer->key_for(header.key_id);
+  if (key == nullptr) {
+    counters.drop(Drop::kNoKey);
+    return Drop::kNoKey;
+  }
+  const size_t wire_size = packet.size();
+  if (!key->aead(ctx).open.open(packet.span())) {
+    counters.drop(Drop::kBadTag);
+    return Drop::kBadTag;
+  }
+  if (key->accept(header.packet_id, now_ms / 1000) != proto::ReplayVerdict::kOk) {
+    counters.drop(Drop::kReplay);
+    return Drop::kReplay;
+  }
+  // Authenticated and fresh: only now may the packet move the peer.
+  if (peer->config.transport == dco::Transport::kUdp && peer->state->remote() != source) {
+    std::lock_guard<std::mutex> lock(peer->state->float_mu());
+    peer->state->set_remote(source);
+    out.floated = true;
+  }
+  peer->state->touch_rx(now_ms);
+  counters.link_rx_packets.add(1);
+  counters.link_rx_bytes.add(wire_size);
+  packet.pull(kDataHeadroom);
+  if (proto::is_ping(packet.span())) {
+    out.ping = true;
+    return Drop::kNone;
+  }
+  if (table.mode() == dco::Mode::kMultiPeer) {
+    const auto inner_src = inner_source(packet.span());
+    if (!inner_src || table.route(*inner_src) != peer) {
+      counters.drop(Drop::kReversePath);
+      return Drop::kReversePath;
+    }
+  } else if (!inner_source(packet.span())) {
+    counters.drop(Drop::kMalformed);
+    return Drop::kMalformed;
+  }
+  counters.vpn_rx_packets.add(1);
+  counters.vpn_rx_bytes.add(packet.size());
+  return Drop::kNone;
+}
+
+}  // namespace ovpn::engine

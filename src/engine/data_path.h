@@ -1,0 +1,52 @@
+#pragma once
+// The per-packet work of the data channel, without I/O: what a shard does to each packet
+// between reading it and writing it. Sans-I/O so that it is unit-tested byte for byte and
+// benchmarked without sockets.
+//
+// Send (TUN -> wire): route the inner packet to a peer, take the next packet id of the peer's
+// primary key, write the P_DATA_V2 header in the headroom, seal in place.
+// Receive (wire -> TUN): find the peer by peer id (or by source address when the id is
+// undefined), the key by key id, open in place, check replay (only now: after
+// authentication), note a float, strip the header, consume keepalive pings, check that the
+// inner source routes back to the same peer.
+//
+// Counters are updated here, in the shard's own block (`ctx`). Drops without a peer are counted
+// in `unattributed`.
+
+#include <cstdint>
+
+#include "common/drop.h"
+#include "common/packet_buf.h"
+#include "engine/peer_table.h"
+
+namespace ovpn::engine {
+
+// Headroom a packet needs in front of its inner IP packet for the header and the tag.
+inline constexpr size_t kDataHeadroom = 24;
+
+struct SealResult {
+  const PeerEntry* peer = nullptr;
+  bool swap_needed = false;  // the key passed its soft limit: tell the control plane once
+};
+
+// `packet` holds an inner IP packet with kDataHeadroom bytes free in front; on kNone it holds
+// the wire packet. Thread: the shard owning context `ctx`.
+Drop seal_packet(const PeerTable& table, PacketBuf& packet, size_t ctx, uint64_t now_ms,
+                 ShardCounters& unattributed, SealResult& out) noexcept;
+
+// Seals an inner packet for a known peer (keepalive pings). Same contract as seal_packet.
+Drop seal_for_peer(const PeerEntry& peer, PacketBuf& packet, size_t ctx, uint64_t now_ms,
+                   SealResult& out) noexcept;
+
+struct OpenResult {
+  const PeerEntry* peer = nullptr;
+  bool floated = false;  // the authenticated packet came from a new remote (now the peer's)
+  bool ping = false;     // a keepalive ping: consumed, nothing to write
+};
+
+// `packet` holds a received P_DATA_V2 datagram from `source`; on kNone (and !ping) it holds the
+// inner IP packet. Thread: the shard owning context `ctx`.
+Drop open_packet(const PeerTable& table, PacketBuf& packet, const Endpoint& source, size_t ctx,
+                 uint64_t now_ms, ShardCounters& unattributed, OpenResult& out) noexcept;
+
+}  // namespace ovpn::engine

@@ -1,0 +1,35 @@
+#include "engine/peer_table.h"
+
+namespace ovpn::engine {
+
+std::shared_ptr<const PeerTable> PeerTable::build(dco::Mode mode, std::vector<PeerEntry> peers) {
+  auto table = std::make_shared<PeerTable>();
+  table->mode_ = mode;
+  table->peers_ = std::move(peers);
+  for (const PeerEntry& p : table->peers_) {
+    table->by_id_[p.id().value()] = &p;
+    if (p.config.transport == dco::Transport::kUdp) table->by_remote_[p.state->remote()] = &p;
+    if (p.config.vpn_ipv4) table->routes_.insert(*IpPrefix::make(*p.config.vpn_ipv4, 32), &p);
+    if (p.config.vpn_ipv6) table->routes_.insert(*IpPrefix::make(*p.config.vpn_ipv6, 128), &p);
+    for (const IpPrefix& r : p.config.routes) table->routes_.insert(r, &p);
+  }
+  return table;
+}
+
+const PeerEntry* PeerTable::find(PeerId id) const noexcept {
+  auto it = by_id_.find(id.value());
+  return it == by_id_.end() ? nullptr : it->second;
+}
+
+const PeerEntry* PeerTable::find_by_remote(const Endpoint& remote) const noexcept {
+  auto it = by_remote_.find(remote);
+  return it == by_remote_.end() ? nullptr : it->second;
+}
+
+const PeerEntry* PeerTable::route(const IpAddress& destination) const noexcept {
+  if (mode_ == dco::Mode::kPointToPoint) return peers_.empty() ? nullptr : &peers_.front();
+  const auto* found = routes_.lookup(destination);
+  return found == nullptr ? nullptr : *found;
+}
+
+}  // namespace ovpn::engine

@@ -1,0 +1,61 @@
+#pragma once
+// The peers as the shards see them: an immutable snapshot, rebuilt by the control thread on
+// every change (peer or key added, changed, swapped or removed) and published atomically;
+// shards load it once per batch. Lookups need no lock: by peer id (receive), by inner
+// destination with longest-prefix match over VPN addresses and iroutes (send, multi-peer), and
+// by transport address (receive, for packets without a peer id).
+//
+// What shards change (counters, last activity, the remote after a float) lives in PeerState,
+// shared between snapshots; keys are shared too, so a rebuild copies pointers, not contexts.
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "dco/dco.h"
+#include "engine/data_key.h"
+#include "engine/peer_state.h"
+#include "engine/route_table.h"
+
+namespace ovpn::engine {
+
+struct PeerEntry {
+  std::shared_ptr<PeerState> state;
+  PeerId tx_id = PeerId::undefined();  // the id written into packets sent to this peer
+  dco::PeerConfig config;              // as given to peer_new / peer_set (tcp_fd: the live fd)
+  std::array<std::shared_ptr<DataKey>, 2> keys;  // primary, secondary
+
+  PeerId id() const noexcept { return config.id; }
+  DataKey* primary() const noexcept { return keys[0].get(); }
+  // The slot whose key has this id, or nullptr.
+  DataKey* key_for(KeyId id) const noexcept {
+    for (const auto& k : keys) {
+      if (k && k->key_id() == id) return k.get();
+    }
+    return nullptr;
+  }
+};
+
+class PeerTable {
+ public:
+  // Thread: control.
+  static std::shared_ptr<const PeerTable> build(dco::Mode mode, std::vector<PeerEntry> peers);
+
+  dco::Mode mode() const noexcept { return mode_; }
+  const PeerEntry* find(PeerId id) const noexcept;
+  const PeerEntry* find_by_remote(const Endpoint& remote) const noexcept;
+  // The peer a packet for `destination` goes to; in point-to-point mode, the peer.
+  const PeerEntry* route(const IpAddress& destination) const noexcept;
+  const std::vector<PeerEntry>& peers() const noexcept { return peers_; }
+
+ private:
+  dco::Mode mode_ = dco::Mode::kPointToPoint;
+  std::vector<PeerEntry> peers_;  // never resized after build: the indexes point into it
+  std::unordered_map<uint32_t, const PeerEntry*> by_id_;
+  std::unordered_map<Endpoint, const PeerEntry*> by_remote_;
+  RouteTable<const PeerEntry*> routes_;
+};
+
+}  // namespace ovpn::engine
