@@ -19,9 +19,11 @@ namespace ovpn::engine {
 class PeerState {
  public:
   // Thread: control. `shards` + 1 counter blocks (the last for the housekeeping thread).
-  PeerState(PeerId id, size_t shards) : id_(id), counters_(shards + 1) {}
+  PeerState(PeerId id, size_t shards, uint64_t created_ms = 0)
+      : id_(id), created_ms_(created_ms), counters_(shards + 1) {}
 
   PeerId id() const noexcept { return id_; }
+  uint64_t created_ms() const noexcept { return created_ms_; }
   // Thread: the owner of block `i`.
   ShardCounters& counters(size_t i) noexcept { return counters_[i]; }
   const std::vector<ShardCounters>& all_counters() const noexcept { return counters_; }
@@ -44,6 +46,7 @@ class PeerState {
 
  private:
   const PeerId id_;
+  const uint64_t created_ms_;
   std::vector<ShardCounters> counters_;
   std::atomic<uint64_t> last_rx_ms_{0};
   std::atomic<uint64_t> last_tx_ms_{0};

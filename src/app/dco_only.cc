@@ -1,0 +1,140 @@
+#include "app/dco_only.h"
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <charconv>
+
+#include "app/control_socket.h"
+#include "common/log.h"
+#include "engine/engine_dco.h"
+#include "io/netlink.h"
+
+namespace ovpn::app {
+namespace {
+
+constexpr Logger kLog{"ovpnd"};
+
+Unexpected<Error> bad_option(const std::string& option, const std::string& why) {
+  return make_error(Errc::kInvalidArgument, "--" + option + ": " + why);
+}
+
+template <class T>
+bool parse_number(const std::string& text, T& out) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+// Applies the device setup; records what it added so that it can be undone on exit.
+Status configure_device(const DcoOnlyOptions& o, engine::EngineDco& engine) {
+  auto nl = io::NetlinkSocket::open();
+  if (!nl) return forward_error(std::move(nl));
+  const int ifindex = engine.ifindex();
+  if (auto st = nl->link_set_mtu(ifindex, o.mtu); !st) return st;
+  for (const auto& [address, length] : o.addresses) {
+    if (auto st = nl->addr_new(ifindex, address, length); !st) return st;
+  }
+  if (auto st = nl->link_set_up(ifindex, true); !st) return st;
+  for (const auto& route : o.routes) {
+    if (auto st = nl->route_new(io::Route{route, ifindex, std::nullopt, std::nullopt}); !st) {
+      return st;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+const char* const kDcoOnlyUsage =
+    "usage: ovpnd --dco-only [options]\n"
+    "  --dev NAME            tunnel device name (default ovpn%d)\n"
+    "  --mode p2p|mp         one peer (client) or many (server); default p2p\n"
+    "  --listen ADDR:PORT    UDP address to bind (default [::]:1194, dual stack)\n"
+    "  --threads N           shards (default: one per core)\n"
+    "  --mtu N               tunnel MTU (default 1420)\n"
+    "  --ifconfig ADDR/LEN   interface address (repeatable; IPv4 or IPv6)\n"
+    "  --route PREFIX        route a prefix into the device (repeatable)\n"
+    "  --control PATH        control socket (default /run/ovpnd/dco.sock)\n";
+
+Expected<DcoOnlyOptions> parse_dco_only_args(const std::vector<std::string>& args) {
+  DcoOnlyOptions o;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.rfind("--", 0) != 0) return bad_option(arg, "not an option");
+    const std::string name = arg.substr(2);
+    if (i + 1 >= args.size()) return bad_option(name, "needs a value");
+    const std::string& value = args[++i];
+    if (name == "dev") {
+      o.dev = value;
+    } else if (name == "mode") {
+      if (value == "p2p") {
+        o.mode = dco::Mode::kPointToPoint;
+      } else if (value == "mp") {
+        o.mode = dco::Mode::kMultiPeer;
+      } else {
+        return bad_option(name, "p2p or mp, not " + value);
+      }
+    } else if (name == "listen") {
+      auto e = Endpoint::parse(value);
+      if (!e) return bad_option(name, "not ADDR:PORT: " + value);
+      o.listen = *e;
+    } else if (name == "threads") {
+      if (!parse_number(value, o.threads) || o.threads > 256) return bad_option(name, "0..256");
+    } else if (name == "mtu") {
+      if (!parse_number(value, o.mtu) || o.mtu < 576 || o.mtu > 9000) {
+        return bad_option(name, "576..9000");
+      }
+    } else if (name == "ifconfig") {
+      const size_t slash = value.find('/');
+      auto address = IpAddress::parse(value.substr(0, slash));
+      unsigned length = 0;
+      if (!address || slash == std::string::npos ||
+          !parse_number(value.substr(slash + 1), length) || length > address->size() * 8) {
+        return bad_option(name, "not ADDR/LEN: " + value);
+      }
+      o.addresses.emplace_back(*address, static_cast<uint8_t>(length));
+    } else if (name == "route") {
+      auto p = IpPrefix::parse(value);
+      if (!p) return bad_option(name, "not a prefix: " + value);
+      o.routes.push_back(*p);
+    } else if (name == "control") {
+      o.control = value;
+    } else {
+      return bad_option(name, "unknown option");
+    }
+  }
+  return o;
+}
+
+Status run_dco_only(const DcoOnlyOptions& o) {
+  // SIGINT and SIGTERM end the loop through a signalfd.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts: they inherit it
+  io::Fd stop(::signalfd(-1, &signals, SFD_CLOEXEC));
+  if (!stop.valid()) return io::errno_error(errno, "signalfd");
+
+  engine::EngineOptions eo;
+  eo.mode = o.mode;
+  eo.ifname = o.dev;
+  eo.threads = o.threads;
+  eo.listen = o.listen;
+  auto engine = engine::EngineDco::start(eo);
+  if (!engine) return forward_error(std::move(engine));
+  if (auto st = configure_device(o, **engine); !st) return st;
+  auto control = ControlSocket::listen(o.control);
+  if (!control) return forward_error(std::move(control));
+  OVPN_LOG(kLog, LogLevel::kInfo, "dco-only: %s up, control socket %s", (*engine)->ifname().c_str(),
+           o.control.c_str());
+  std::printf("%s %s\n", (*engine)->ifname().c_str(),
+              (*engine)->local_endpoint().to_string().c_str());
+  std::fflush(stdout);
+  auto st = control->run(**engine, stop.get());
+  OVPN_LOG(kLog, LogLevel::kInfo, "dco-only: stopping");
+  return st;
+}
+
+}  // namespace ovpn::app

@@ -1,0 +1,32 @@
+#pragma once
+// `ovpnd --dco-only`: the offload engine alone, configured by hand through its control socket
+// (dcoctl), the way the Linux ovpn module is driven by ovpn-cli in its selftests.
+
+#include <string>
+#include <vector>
+
+#include "common/ip_address.h"
+#include "common/result.h"
+#include "dco/dco.h"
+
+namespace ovpn::app {
+
+struct DcoOnlyOptions {
+  std::string dev = "ovpn%d";
+  dco::Mode mode = dco::Mode::kPointToPoint;
+  Endpoint listen{IpAddress::v6(in6addr_any), 1194};
+  size_t threads = 0;
+  uint32_t mtu = 1420;
+  std::vector<std::pair<IpAddress, uint8_t>> addresses;  // interface addresses with prefix
+  std::vector<IpPrefix> routes;                          // routed into the device
+  std::string control = "/run/ovpnd/dco.sock";
+};
+
+// Parses the command line after "--dco-only". Errors name the option.
+Expected<DcoOnlyOptions> parse_dco_only_args(const std::vector<std::string>& args);
+extern const char* const kDcoOnlyUsage;
+
+// Runs until SIGINT or SIGTERM. Thread: main (the control thread).
+Status run_dco_only(const DcoOnlyOptions& options);
+
+}  // namespace ovpn::app

@@ -1,0 +1,35 @@
+#pragma once
+// What the shards and the housekeeping thread of one engine share: the published peer table,
+// the TUN device, the notification queue and the per-shard counters of drops that belong to no
+// peer. Owned by EngineDco; outlives every thread that reads it.
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "dco/notification_queue.h"
+#include "engine/counters.h"
+#include "engine/peer_table.h"
+#include "io/tun.h"
+#include "io/udp_socket.h"
+
+namespace ovpn::engine {
+
+struct EngineContext {
+  size_t shards = 1;
+  std::optional<io::TunDevice> tun;    // set once at start
+  std::vector<io::UdpSocket> sockets;  // one per shard, same port (SO_REUSEPORT)
+  Endpoint local;                      // the sockets' bound address and port
+  std::unique_ptr<dco::NotificationQueue> notifications;
+  std::vector<ShardCounters> unattributed;  // shards + 1 blocks (the last: housekeeping)
+
+  // Thread: control writes (publish), shards and housekeeping read once per batch.
+  std::atomic<std::shared_ptr<const PeerTable>> table;
+
+  std::shared_ptr<const PeerTable> snapshot() const noexcept {
+    return table.load(std::memory_order_acquire);
+  }
+};
+
+}  // namespace ovpn::engine

@@ -1,0 +1,94 @@
+#pragma once
+// The userspace offload engine behind the DCO API: a TUN device with one queue per shard, one
+// UDP socket per shard on a shared port, the shards moving packets, and a housekeeping thread
+// for keepalive (pings when idle, expiry when silent).
+//
+// The control plane's calls (Thread: control) edit a model of the peers under `model_mu_` and
+// publish a new immutable PeerTable; shards pick it up on their next round. The housekeeping
+// thread takes the same lock to expire a peer.
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dco/dco.h"
+#include "engine/engine_context.h"
+#include "engine/shard.h"
+#include "io/udp_batch.h"
+
+namespace ovpn::engine {
+
+struct EngineOptions {
+  dco::Mode mode = dco::Mode::kPointToPoint;
+  std::string ifname = "ovpn%d";                      // "%d": the kernel picks the number
+  size_t threads = 0;                                 // shards; 0: one per online core
+  Endpoint listen{IpAddress::v6(in6addr_any), 1194};  // "[::]:port" is dual stack
+  bool pin_threads = true;
+  int socket_buffer = 4 << 20;  // SO_RCVBUF / SO_SNDBUF per socket
+  // The last packet id a key may use before it stops (tests lower it to reach exhaustion).
+  uint64_t packet_id_last = proto::kPacketIdLast32;
+  uint32_t housekeeping_ms = 200;  // how often keepalive runs
+};
+
+class EngineDco final : public dco::Dco {
+ public:
+  // Opens the device and sockets and starts the threads. Thread: control.
+  static Expected<std::unique_ptr<EngineDco>> start(const EngineOptions& options);
+  ~EngineDco() override;
+
+  const std::string& ifname() const noexcept { return ctx_.tun->name(); }
+  int ifindex() const noexcept { return ctx_.tun->ifindex(); }
+  const Endpoint& local_endpoint() const noexcept { return ctx_.local; }
+  size_t shards() const noexcept { return ctx_.shards; }
+  // Drops that belong to no peer (unknown peer id, malformed, DATA_V1), by reason.
+  std::array<uint64_t, kDropReasonCount> unattributed_drops() const;
+
+  dco::Mode mode() const noexcept override { return options_.mode; }
+  Status peer_new(dco::PeerConfig config) override;
+  Status peer_set(const dco::PeerUpdate& update) override;
+  Expected<dco::PeerInfo> peer_get(PeerId id) const override;
+  std::vector<dco::PeerInfo> peer_get_all() const override;
+  Status peer_del(PeerId id) override;
+  Status key_new(dco::KeyConfig key) override;
+  Expected<dco::KeyInfo> key_get(PeerId peer, dco::KeySlot slot) const override;
+  Status key_swap(PeerId peer) override;
+  Status key_del(PeerId peer, dco::KeySlot slot) override;
+  Status send_control(const dco::ControlTarget& target, std::span<const uint8_t> bytes) override;
+  int notification_fd() const noexcept override { return ctx_.notifications->fd(); }
+  size_t read_notifications(std::vector<dco::Notification>& out, size_t max) override;
+
+ private:
+  explicit EngineDco(const EngineOptions& options) : options_(options) {}
+  // Thread: control or housekeeping, with model_mu_ held.
+  void publish();
+  void remove_locked(PeerId id, dco::DeleteReason reason);
+  dco::PeerInfo info_locked(const PeerEntry& entry) const;
+  PeerEntry* find_locked(PeerId id);
+  const PeerEntry* find_locked(PeerId id) const;
+  // Thread: housekeeping.
+  void housekeeping_loop();
+  void keepalive_round(uint64_t now_ms);
+  Status send_udp(const Endpoint& to, const std::optional<IpAddress>& from,
+                  std::span<const uint8_t> bytes);
+
+  EngineOptions options_;
+  EngineContext ctx_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+
+  mutable std::mutex model_mu_;  // guards model_ and the publication of ctx_.table
+  std::map<PeerId, PeerEntry> model_;
+
+  std::mutex send_mu_;  // guards control_batch_ (control and housekeeping send through it)
+  io::UdpBatch control_batch_{8};
+
+  std::thread housekeeping_;
+  std::mutex stop_mu_;  // guards stopping_
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+};
+
+}  // namespace ovpn::engine

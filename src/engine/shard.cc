@@ -1,0 +1,174 @@
+#include "engine/shard.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "engine/data_path.h"
+#include "proto/data_packet.h"
+
+namespace ovpn::engine {
+namespace {
+
+constexpr Logger kLog{"engine.shard"};
+constexpr uint64_t kTunTag = 1;
+constexpr uint64_t kUdpTag = 2;
+constexpr uint64_t kWakeTag = 3;
+// Rounds per readiness event: bounded, so that one direction cannot starve the other.
+constexpr int kRoundsPerEvent = 4;
+
+}  // namespace
+
+Expected<std::unique_ptr<Shard>> Shard::create(size_t index, EngineContext& context) {
+  io::Fd epoll(::epoll_create1(EPOLL_CLOEXEC));
+  io::Fd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!epoll.valid() || !wake.valid()) return io::errno_error(errno, "shard event loop");
+  const int fds[] = {context.tun->queue_fd(index), context.sockets[index].fd(), wake.get()};
+  const uint64_t tags[] = {kTunTag, kUdpTag, kWakeTag};
+  for (size_t i = 0; i < 3; ++i) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = tags[i];
+    if (::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, fds[i], &ev) != 0) {
+      return io::errno_error(errno, "epoll_ctl");
+    }
+  }
+  return std::unique_ptr<Shard>(new Shard(index, context, std::move(epoll), std::move(wake)));
+}
+
+Shard::Shard(size_t index, EngineContext& context, io::Fd epoll, io::Fd wake)
+    : index_(index),
+      ctx_(context),
+      epoll_(std::move(epoll)),
+      wake_(std::move(wake)),
+      pool_(io::kBatchSize, kPacketBufferSize, kPacketHeadroom),
+      bufs_(io::kBatchSize),
+      meta_(io::kBatchSize),
+      batch_(io::kBatchSize) {
+  for (auto& buf : bufs_) pool_.get(buf);  // the shard's buffers, held for its lifetime
+  send_items_.reserve(io::kBatchSize);
+  send_peers_.reserve(io::kBatchSize);
+}
+
+Shard::~Shard() { stop(); }
+
+void Shard::start(bool pin) {
+  thread_ = std::thread([this] { run(); });
+  if (pin) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(static_cast<int>(index_ % static_cast<size_t>(CPU_SETSIZE)), &set);
+    pthread_setaffinity_np(thread_.native_handle(), sizeof set, &set);  // best effort
+  }
+}
+
+void Shard::stop() {
+  if (!thread_.joinable()) return;
+  stop_.store(true);
+  const uint64_t one = 1;
+  [[maybe_unused]] const ssize_t n = ::write(wake_.get(), &one, sizeof one);
+  thread_.join();
+}
+
+void Shard::run() {
+  epoll_event events[4];
+  while (!stop_.load(std::memory_order_relaxed)) {
+    const int n = ::epoll_wait(epoll_.get(), events, 4, 1000);
+    if (n < 0 && errno != EINTR) {
+      OVPN_LOG(kLog, LogLevel::kError, "shard %zu: epoll_wait: %s", index_,
+               io::errno_text(errno).c_str());
+      return;
+    }
+    const auto table = ctx_.snapshot();
+    for (int i = 0; i < n; ++i) {
+      if (events[i].data.u64 == kTunTag) {
+        for (int r = 0; r < kRoundsPerEvent; ++r) pump_tun(*table);
+      } else if (events[i].data.u64 == kUdpTag) {
+        for (int r = 0; r < kRoundsPerEvent; ++r) pump_udp(*table);
+      }
+    }
+  }
+}
+
+// TUN -> wire: read up to a batch of inner packets, seal each for its peer, send them all.
+void Shard::pump_tun(const PeerTable& table) {
+  const uint64_t now_ms = monotonic_ms();
+  ShardCounters& unattributed = ctx_.unattributed[index_];
+  send_items_.clear();
+  send_peers_.clear();
+  for (auto& buf : bufs_) {
+    buf.reset(kPacketHeadroom);
+    const io::IoResult r = ctx_.tun->read(index_, buf);
+    if (!r) {
+      if (!r.would_block()) unattributed.drop(Drop::kMalformed);  // oversize: lost
+      if (r.would_block()) break;
+      continue;
+    }
+    SealResult sealed;
+    if (seal_packet(table, buf, index_, now_ms, unattributed, sealed) != Drop::kNone) continue;
+    if (sealed.swap_needed) {
+      ctx_.notifications->push(
+          dco::KeySwapNeeded{sealed.peer->id(), sealed.peer->primary()->key_id()});
+    }
+    send_items_.push_back(
+        io::UdpSendItem{buf.span(), sealed.peer->state->remote(), sealed.peer->config.local});
+    send_peers_.push_back(sealed.peer);
+  }
+  flush_sends();
+}
+
+void Shard::flush_sends() {
+  if (send_items_.empty()) return;
+  const io::UdpSendResult r = batch_.send(ctx_.sockets[index_], send_items_);
+  for (size_t i = 0; i < send_items_.size(); ++i) {
+    ShardCounters& c = send_peers_[i]->state->counters(index_);
+    if (i < r.sent) {
+      c.link_tx_packets.add(1);
+      c.link_tx_bytes.add(send_items_[i].bytes.size());
+    } else {
+      c.drop(Drop::kQueueFull);
+    }
+  }
+}
+
+// Wire -> TUN: receive a batch, pass control packets up, open data packets, write them out.
+void Shard::pump_udp(const PeerTable& table) {
+  for (auto& buf : bufs_) buf.reset(0);
+  const io::IoResult r = batch_.recv(ctx_.sockets[index_], bufs_, meta_);
+  if (!r) return;
+  const uint64_t now_ms = monotonic_ms();
+  ShardCounters& unattributed = ctx_.unattributed[index_];
+  for (size_t i = 0; i < r.value(); ++i) {
+    PacketBuf& buf = bufs_[i];
+    const io::UdpRecvMeta& meta = meta_[i];
+    if (meta.truncated) {
+      unattributed.drop(Drop::kMalformed);
+      continue;
+    }
+    const proto::PacketKind kind = proto::classify_packet(buf.span());
+    if (kind == proto::PacketKind::kControl) {
+      const PeerEntry* peer = table.find_by_remote(meta.source);
+      dco::ControlPacket packet;
+      if (peer != nullptr) packet.peer = peer->id();
+      packet.transport = dco::Transport::kUdp;
+      packet.remote = meta.source;
+      packet.local = Endpoint(meta.local.value_or(ctx_.local.address()), ctx_.local.port());
+      packet.bytes.assign(buf.data(), buf.data() + buf.size());
+      ctx_.notifications->push(std::move(packet));
+      continue;
+    }
+    OpenResult opened;
+    if (open_packet(table, buf, meta.source, index_, now_ms, unattributed, opened) != Drop::kNone) {
+      continue;
+    }
+    if (opened.floated) ctx_.notifications->push(dco::PeerFloated{opened.peer->id(), meta.source});
+    if (opened.ping) continue;
+    const io::IoResult w = ctx_.tun->write(index_, buf.span());
+    if (!w) opened.peer->state->counters(index_).drop(Drop::kQueueFull);
+  }
+}
+
+}  // namespace ovpn::engine
