@@ -24,6 +24,8 @@ const char* drop_name(Drop reason) noexcept {
       return "reverse_path";
     case Drop::kQueueFull:
       return "queue_full";
+    case Drop::kSendFailed:
+      return "send_failed";
     case Drop::kCount:
       break;
   }

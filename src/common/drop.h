@@ -18,6 +18,7 @@ enum class Drop : uint8_t {
   kPacketIdExhausted,  // the send packet id would wrap: the key must be swapped
   kReversePath,        // inner source address does not route back to the sending peer
   kQueueFull,          // a ring or socket buffer was full
+  kSendFailed,         // the kernel refused to send it (no route, too big for the path)
   kCount,              // number of reasons, not a reason
 };
 

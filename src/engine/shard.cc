@@ -123,13 +123,19 @@ void Shard::pump_tun(const PeerTable& table) {
 void Shard::flush_sends() {
   if (send_items_.empty()) return;
   const io::UdpSendResult r = batch_.send(ctx_.sockets[index_], send_items_);
+  // Items [0, sent + failed) were tried; the refused ones are listed, the rest went out.
+  const auto failed = batch_.failed_items();
+  size_t next_failed = 0;
   for (size_t i = 0; i < send_items_.size(); ++i) {
     ShardCounters& c = send_peers_[i]->state->counters(index_);
-    if (i < r.sent) {
+    if (i >= r.sent + r.failed) {
+      c.drop(Drop::kQueueFull);
+    } else if (next_failed < failed.size() && failed[next_failed] == i) {
+      ++next_failed;
+      c.drop(Drop::kSendFailed);
+    } else {
       c.link_tx_packets.add(1);
       c.link_tx_bytes.add(send_items_[i].bytes.size());
-    } else {
-      c.drop(Drop::kQueueFull);
     }
   }
 }

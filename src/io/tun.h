@@ -1,0 +1,73 @@
+#pragma once
+// TunDevice: a layer-3 TUN interface (IFF_TUN | IFF_NO_PI) with one queue per shard.
+//
+// Every queue is its own descriptor on /dev/net/tun, attached to the same interface with
+// IFF_MULTI_QUEUE (also for a single queue, so that one code path serves every --threads). The
+// kernel spreads what it routes into the interface across the queues by flow hash, so a flow
+// stays on one shard. The descriptors are non-blocking and close-on-exec. The interface is not
+// made persistent: it disappears when the last queue closes.
+//
+// A queue is read and written by its owning shard only; the device itself (open, close) belongs
+// to the control thread, which hands queue i to shard i.
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/packet_buf.h"
+#include "common/result.h"
+#include "io/fd.h"
+#include "io/io_result.h"
+
+namespace ovpn::io {
+
+inline constexpr size_t kMaxTunQueues = 256;  // MAX_TAP_QUEUES in drivers/net/tun.c
+
+struct TunOptions {
+  // The interface name; a "%d" in it lets the kernel pick the number ("tun%d" -> "tun0").
+  std::string name = "tun%d";
+  size_t queues = 1;  // 1 .. kMaxTunQueues
+  // IFF_VNET_HDR: every packet carries a virtio_net_hdr, for TSO/USO super-packets. Not
+  // implemented yet; open() refuses it (kUnsupported) rather than half-supporting it.
+  bool vnet_hdr = false;
+};
+
+class TunDevice {
+ public:
+  // Creates the interface, or attaches to an existing multi-queue TUN of that name (one made
+  // persistent with `ip tuntap add ... multi_queue`), and opens `options.queues` queues.
+  // Thread: control.
+  static Expected<TunDevice> open(const TunOptions& options);
+
+  TunDevice(TunDevice&&) noexcept = default;
+  TunDevice& operator=(TunDevice&&) noexcept = default;
+
+  // The name the kernel gave the interface ("tun0" for "tun%d").
+  const std::string& name() const noexcept { return name_; }
+  int ifindex() const noexcept { return ifindex_; }
+  size_t queue_count() const noexcept { return queues_.size(); }
+  // The descriptor of a queue, for the event loop; the device keeps owning it. -1 if out of range.
+  int queue_fd(size_t queue) const noexcept;
+
+  // Reads one packet into `buf`, starting at buf.data() and using the rest of its storage; on
+  // success buf.size() is the packet length. would_block() when the queue is empty. EMSGSIZE
+  // when the packet was larger than the room: it is lost, count it as a drop.
+  // Thread: the shard owning `queue`.
+  IoResult read(size_t queue, PacketBuf& buf) noexcept;
+
+  // Writes one IP packet (IPv4 or IPv6, told apart by the kernel from the version nibble). The
+  // kernel copies it: the buffer is free again when this returns.
+  // Thread: the shard owning `queue`.
+  IoResult write(size_t queue, std::span<const uint8_t> packet) noexcept;
+
+ private:
+  TunDevice(std::string name, int ifindex, std::vector<Fd> queues) noexcept
+      : name_(std::move(name)), ifindex_(ifindex), queues_(std::move(queues)) {}
+
+  std::string name_;
+  int ifindex_ = 0;
+  std::vector<Fd> queues_;
+};
+
+}  // namespace ovpn::io

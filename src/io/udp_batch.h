@@ -1,0 +1,100 @@
+#pragma once
+// UdpBatch: moves up to capacity() datagrams per system call through a UdpSocket, with
+// recvmmsg(2) and sendmmsg(2). It holds the message headers, addresses and control buffers,
+// allocated once at construction, so receiving and sending never allocate.
+//
+// One batch per shard, used with that shard's socket; the packet bytes live in the shard's
+// PacketBufs and are never copied by the batch (the kernel copies them once, in or out).
+
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "common/ip_address.h"
+#include "common/packet_buf.h"
+#include "io/io_result.h"
+#include "io/udp_socket.h"
+
+namespace ovpn::io {
+
+inline constexpr size_t kBatchSize = 64;
+
+// What recv() reports about one datagram besides its bytes.
+struct UdpRecvMeta {
+  Endpoint source{};  // the peer; a v4-mapped source is reported as IPv4
+  // The address the datagram was sent to, from pktinfo (v4-mapped as IPv4); a reply sent from
+  // it reaches a peer that filters on it. None when the socket was opened without pktinfo.
+  std::optional<IpAddress> local{};
+  int ifindex = 0;         // the interface it arrived on, from pktinfo; 0 when unknown
+  bool truncated = false;  // larger than the buffer: the tail is lost, drop it as malformed
+};
+
+// One datagram to send. `bytes` must stay valid until send() returns.
+struct UdpSendItem {
+  std::span<const uint8_t> bytes{};
+  Endpoint destination{};
+  // Leave from this local address (IP_PKTINFO / IPV6_PKTINFO); none lets routing choose. Ignored
+  // when its family differs from the destination's.
+  std::optional<IpAddress> source{};
+};
+
+struct UdpSendResult {
+  // Items [0, sent + failed) were handed to the kernel: `sent` of them were accepted, `failed`
+  // were refused one by one with a permanent error (no route, too big, bad source...; which ones:
+  // UdpBatch::failed_items()), the last errno in `last_error`. Items from sent + failed on were not
+  // tried because the socket buffer or the device queue is full (last_error EAGAIN or ENOBUFS): the
+  // caller drops them as kQueueFull, or keeps them for the next writable event.
+  size_t sent = 0;
+  size_t failed = 0;
+  int last_error = 0;
+};
+
+class UdpBatch {
+ public:
+  explicit UdpBatch(size_t capacity = kBatchSize);
+  UdpBatch(const UdpBatch&) = delete;
+  UdpBatch& operator=(const UdpBatch&) = delete;
+  UdpBatch(UdpBatch&&) noexcept = default;
+  UdpBatch& operator=(UdpBatch&&) noexcept = default;
+  ~UdpBatch() = default;
+
+  size_t capacity() const noexcept { return msgs_.size(); }
+
+  // Receives what is queued, without blocking, up to min(bufs.size(), meta.size(), capacity())
+  // datagrams: datagram i is written at bufs[i].data() (overwriting it, with the rest of the
+  // storage as room; bufs[i].size() becomes its length) and described by meta[i]. Returns the
+  // count; would_block() when nothing is queued.
+  // Thread: the shard owning the batch and the socket.
+  IoResult recv(const UdpSocket& socket, std::span<PacketBuf> bufs,
+                std::span<UdpRecvMeta> meta) noexcept;
+
+  // Sends the items in order, capacity() per system call, without blocking. The kernel copies
+  // the bytes: every buffer is free again when this returns, whatever the result.
+  // Thread: the shard owning the batch and the socket.
+  UdpSendResult send(const UdpSocket& socket, std::span<const UdpSendItem> items) noexcept;
+
+  // After send(): the indices into its items of the `failed` datagrams, ascending, so that each
+  // drop can be charged to its peer. Valid until the next send().
+  std::span<const size_t> failed_items() const noexcept { return failed_; }
+
+ private:
+  // Room for IPV6_PKTINFO and IP_PKTINFO together (a dual-stack socket may report both), with
+  // space left for the UDP_GRO segment size later.
+  struct alignas(cmsghdr) Control {
+    uint8_t bytes[128];
+  };
+
+  // Fills the control buffer of message i for `item`; returns its length (0: none).
+  size_t put_source(size_t i, const UdpSendItem& item) noexcept;
+
+  std::vector<mmsghdr> msgs_;
+  std::vector<iovec> iovs_;
+  std::vector<sockaddr_storage> addrs_;
+  std::vector<Control> controls_;
+  std::vector<size_t> failed_;  // reserved to capacity(); grows only past that many failures
+};
+
+}  // namespace ovpn::io

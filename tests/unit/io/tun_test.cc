@@ -1,0 +1,198 @@
+#include "io/tun.h"
+
+#include <fcntl.h>
+#include <net/if.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <vector>
+
+#include "io/netlink.h"
+#include "io/udp_socket.h"
+#include "io_test_util.h"
+
+namespace ovpn::io {
+namespace {
+
+using test::bytes_of;
+
+IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+
+class TunTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::access("/dev/net/tun", R_OK | W_OK) != 0) GTEST_SKIP() << "no /dev/net/tun";
+    auto nl = NetlinkSocket::open();
+    ASSERT_TRUE(nl) << nl.error().message;
+    nl_.emplace(std::move(*nl));
+  }
+
+  // A TUN with `queues` queues, up, with 10.9.0.1/24 and fd09::1/64; none on failure.
+  std::optional<TunDevice> open_configured(const char* name, size_t queues) {
+    auto tun = TunDevice::open({.name = name, .queues = queues});
+    if (!tun) {
+      ADD_FAILURE() << tun.error().message;
+      return std::nullopt;
+    }
+    const int ifindex = tun->ifindex();
+    for (const auto& st :
+         {nl_->link_set_up(ifindex, true), nl_->addr_new(ifindex, ip("10.9.0.1"), 24),
+          nl_->addr_new(ifindex, ip("fd09::1"), 64)}) {
+      if (!st) {
+        ADD_FAILURE() << st.error().message;
+        return std::nullopt;
+      }
+    }
+    return std::move(*tun);
+  }
+
+  std::optional<NetlinkSocket> nl_;
+};
+
+TEST_F(TunTest, OpensQueuesWithTheRequestedName) {
+  auto tun = TunDevice::open({.name = "ovpn0", .queues = 2});
+  ASSERT_TRUE(tun) << tun.error().message;
+  EXPECT_EQ(tun->name(), "ovpn0");
+  EXPECT_EQ(tun->ifindex(), static_cast<int>(::if_nametoindex("ovpn0")));
+  auto by_netlink = nl_->link_index("ovpn0");
+  ASSERT_TRUE(by_netlink) << by_netlink.error().message;
+  EXPECT_EQ(tun->ifindex(), *by_netlink);
+
+  ASSERT_EQ(tun->queue_count(), 2u);
+  EXPECT_NE(tun->queue_fd(0), tun->queue_fd(1));
+  for (size_t q = 0; q < 2; ++q) {
+    const int fd = tun->queue_fd(q);
+    ASSERT_GE(fd, 0);
+    EXPECT_TRUE(::fcntl(fd, F_GETFL) & O_NONBLOCK) << "queue " << q;
+    EXPECT_TRUE(::fcntl(fd, F_GETFD) & FD_CLOEXEC) << "queue " << q;
+  }
+  EXPECT_EQ(tun->queue_fd(2), -1);
+}
+
+TEST_F(TunTest, NamePatternLetsTheKernelNumber) {
+  auto first = TunDevice::open({.name = "iot%d"});
+  ASSERT_TRUE(first) << first.error().message;
+  auto second = TunDevice::open({.name = "iot%d"});
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(first->name(), "iot0");
+  EXPECT_EQ(second->name(), "iot1");
+  EXPECT_NE(first->ifindex(), second->ifindex());
+}
+
+TEST_F(TunTest, InterfaceGoesAwayWithItsQueues) {
+  { auto tun = TunDevice::open({.name = "gone0", .queues = 3}); }
+  EXPECT_EQ(::if_nametoindex("gone0"), 0u);
+  auto again = TunDevice::open({.name = "gone0", .queues = 3});
+  EXPECT_TRUE(again) << again.error().message;
+}
+
+TEST_F(TunTest, RefusesBadOptions) {
+  auto none = TunDevice::open({.name = "bad0", .queues = 0});
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, Errc::kInvalidArgument);
+  auto many = TunDevice::open({.name = "bad0", .queues = kMaxTunQueues + 1});
+  ASSERT_FALSE(many);
+  EXPECT_EQ(many.error().code, Errc::kInvalidArgument);
+  auto long_name = TunDevice::open({.name = "a-name-too-long-for-linux"});
+  ASSERT_FALSE(long_name);
+  EXPECT_EQ(long_name.error().code, Errc::kInvalidArgument);
+  auto vnet = TunDevice::open({.name = "bad0", .vnet_hdr = true});
+  ASSERT_FALSE(vnet);
+  EXPECT_EQ(vnet.error().code, Errc::kUnsupported);
+}
+
+TEST_F(TunTest, EmptyQueueWouldBlock) {
+  auto tun = TunDevice::open({.name = "empty0", .queues = 2});
+  ASSERT_TRUE(tun) << tun.error().message;
+  std::vector<uint8_t> storage(2048);
+  PacketBuf buf(storage.data(), storage.size(), 0);
+  const IoResult r = tun->read(0, buf);
+  EXPECT_FALSE(r);
+  EXPECT_TRUE(r.would_block()) << r.error();
+  EXPECT_EQ(tun->read(5, buf).error(), EBADF);
+}
+
+TEST_F(TunTest, RoutedPacketIsReadFromAQueue) {
+  auto tun = open_configured("rd0", 2);
+  ASSERT_TRUE(tun);
+  auto sender = UdpSocket::open(Endpoint(ip("0.0.0.0"), 0));
+  ASSERT_TRUE(sender) << sender.error().message;
+  const Endpoint to(ip("10.9.0.2"), 7777);
+  ASSERT_EQ(test::send_to(sender->fd(), to, bytes_of("hello tun")), 0);
+
+  auto packet = test::read_udp_from_tun(*tun, to);
+  ASSERT_TRUE(packet) << "no packet to " << to.to_string() << " on " << tun->name();
+  EXPECT_EQ(packet->source.address(), ip("10.9.0.1"));  // the route's preferred source
+  EXPECT_EQ(packet->payload, bytes_of("hello tun"));
+}
+
+TEST_F(TunTest, PacketTooBigForTheBufferIsEmsgsizeAndExactFitIsWhole) {
+  auto tun = open_configured("big0", 1);
+  ASSERT_TRUE(tun);
+  auto sender = UdpSocket::open(Endpoint(ip("0.0.0.0"), 0));
+  ASSERT_TRUE(sender) << sender.error().message;
+  ASSERT_EQ(test::send_to(sender->fd(), Endpoint(ip("10.9.0.2"), 7777), bytes_of("0123456789")), 0);
+  ASSERT_TRUE(test::wait_readable(tun->queue_fd(0)));
+  std::vector<uint8_t> storage(20);  // an IP header at most
+  PacketBuf buf(storage.data(), storage.size(), 0);
+  const IoResult r = tun->read(0, buf);
+  EXPECT_EQ(r.error(), EMSGSIZE);
+
+  // A packet that fills the buffer exactly is whole: 20 (IPv4) + 8 (UDP) + 10 bytes.
+  ASSERT_EQ(test::send_to(sender->fd(), Endpoint(ip("10.9.0.2"), 7777), bytes_of("0123456789")), 0);
+  std::vector<uint8_t> exact(38);
+  bool found = false;
+  while (!found && test::wait_readable(tun->queue_fd(0))) {
+    PacketBuf b(exact.data(), exact.size(), 0);
+    const IoResult e = tun->read(0, b);
+    if (!e) continue;  // something bigger (IPv6 router solicitation, MLD)
+    auto udp = test::parse_ip_udp(b.span());
+    found = udp && udp->destination.port() == 7777;
+    if (found) {
+      EXPECT_EQ(udp->payload, bytes_of("0123456789"));
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+// A packet written into the TUN is received by the host as if it came from the tunnel.
+void expect_written_packet_delivered(TunDevice& tun, size_t queue, const Endpoint& from,
+                                     const IpAddress& local) {
+  auto receiver = UdpSocket::open(Endpoint(local, 0));
+  ASSERT_TRUE(receiver) << receiver.error().message;
+  auto bound = receiver->local_endpoint();
+  ASSERT_TRUE(bound) << bound.error().message;
+
+  const auto payload = bytes_of("from the tunnel");
+  const auto packet = test::ip_udp_packet(from, *bound, payload);
+  // The kernel installs the local route of a new IPv6 address from a work queue, a moment after
+  // the netlink ack; a packet that comes in before is dropped (Ip6InAddrErrors). So write
+  // again until one arrives, as a peer's retransmission would.
+  std::optional<test::Datagram> got;
+  for (int attempt = 0; attempt < 20 && !got; ++attempt) {
+    const IoResult w = tun.write(queue, packet);
+    ASSERT_TRUE(w) << "write: " << w.error();
+    EXPECT_EQ(w.value(), packet.size());
+    if (test::wait_readable(receiver->fd(), 100)) got = test::recv_from(receiver->fd());
+  }
+  ASSERT_TRUE(got) << "nothing received on " << bound->to_string();
+  EXPECT_EQ(got->source, from);
+  EXPECT_EQ(got->bytes, payload);
+}
+
+TEST_F(TunTest, WrittenIpv4PacketReachesALocalSocket) {
+  auto tun = open_configured("wr0", 2);
+  ASSERT_TRUE(tun);
+  expect_written_packet_delivered(*tun, 1, Endpoint(ip("10.9.0.2"), 5555), ip("10.9.0.1"));
+}
+
+TEST_F(TunTest, WrittenIpv6PacketReachesALocalSocket) {
+  auto tun = open_configured("wr6", 2);
+  ASSERT_TRUE(tun);
+  expect_written_packet_delivered(*tun, 0, Endpoint(ip("fd09::2"), 5555), ip("fd09::1"));
+}
+
+}  // namespace
+}  // namespace ovpn::io
