@@ -56,7 +56,8 @@ in_ns() { local ns="${NS_PREFIX}$1"; shift; ip netns exec "$ns" "$@"; }
 # start_engine NAME ARGS...: ovpnd --dco-only in namespace NAME, control socket $WORK/NAME.sock.
 start_engine() {
   local name=$1; shift
-  in_ns "$name" "$OVPND" --dco-only --control "$WORK/$name.sock" "$@" \
+  # Not through in_ns: $! must be ovpnd itself (ip netns exec execs it), so that kill stops it.
+  ip netns exec "${NS_PREFIX}$name" "$OVPND" --dco-only --control "$WORK/$name.sock" "$@" \
     >"$WORK/$name.out" 2>"$WORK/$name.log" &
   PIDS+=($!)
   for _ in $(seq 100); do
