@@ -178,6 +178,10 @@ class Dco {
 
   virtual Status send_control(const ControlTarget& target, std::span<const uint8_t> bytes) = 0;
 
+  // Drops that belong to no peer (malformed, unknown peer id, DATA_V1), by reason.
+  using DropCounts = std::array<uint64_t, kDropReasonCount>;
+  virtual DropCounts device_drops() const = 0;
+
   // Readable while notifications are pending (level-triggered).
   virtual int notification_fd() const noexcept = 0;
   // Moves up to `max` pending notifications, oldest first, into `out`; returns how many.

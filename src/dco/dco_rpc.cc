@@ -102,6 +102,15 @@ Json send_control(Dco& dco, const Json& req) {
   return from_status(dco.send_control(ControlTarget{*remote}, *bytes));
 }
 
+Json device(Dco& dco) {
+  Json drops = Json::object();
+  const auto counts = dco.device_drops();
+  for (size_t i = 1; i < kDropReasonCount; ++i) drops[drop_name(static_cast<Drop>(i))] = counts[i];
+  Json reply = ok();
+  reply["device"] = {{"mode", mode_name(dco.mode())}, {"drops", drops}};
+  return reply;
+}
+
 }  // namespace
 
 Json handle_request(Dco& dco, const Json& request) {
@@ -126,6 +135,8 @@ Json handle_request(Dco& dco, const Json& request) {
     reply = key_swap(dco, request);
   } else if (cmd == "key_del") {
     reply = key_del(dco, request);
+  } else if (cmd == "device") {
+    reply = device(dco);
   } else if (cmd == "send_control") {
     reply = send_control(dco, request);
   } else {

@@ -11,6 +11,7 @@
 //   {"cmd":"key_get", "peer":1, "slot":"primary"} -> {"ok":true, "key":{...}}
 //   {"cmd":"key_swap", "peer":1}              -> {"ok":true}
 //   {"cmd":"key_del", "peer":1, "slot":"secondary"} -> {"ok":true}
+//   {"cmd":"device"}                          -> {"ok":true, "device":{"mode", "drops":{...}}}
 //   {"cmd":"send_control", "peer":1 | "remote":"a:p", "bytes":"<hex>"} -> {"ok":true}
 // Errors: {"ok":false, "error":"<what>", "code":"<errc>"}. A request's "tag", if any, is echoed.
 

@@ -274,8 +274,8 @@ size_t EngineDco::read_notifications(std::vector<dco::Notification>& out, size_t
   return ctx_.notifications->read(out, max);
 }
 
-std::array<uint64_t, kDropReasonCount> EngineDco::unattributed_drops() const {
-  std::array<uint64_t, kDropReasonCount> out{};
+dco::Dco::DropCounts EngineDco::device_drops() const {
+  DropCounts out{};
   for (const auto& c : ctx_.unattributed) {
     for (size_t i = 0; i < kDropReasonCount; ++i) out[i] += c.drops[i].get();
   }

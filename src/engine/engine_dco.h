@@ -44,8 +44,6 @@ class EngineDco final : public dco::Dco {
   int ifindex() const noexcept { return ctx_.tun->ifindex(); }
   const Endpoint& local_endpoint() const noexcept { return ctx_.local; }
   size_t shards() const noexcept { return ctx_.shards; }
-  // Drops that belong to no peer (unknown peer id, malformed, DATA_V1), by reason.
-  std::array<uint64_t, kDropReasonCount> unattributed_drops() const;
 
   dco::Mode mode() const noexcept override { return options_.mode; }
   Status peer_new(dco::PeerConfig config) override;
@@ -58,6 +56,7 @@ class EngineDco final : public dco::Dco {
   Status key_swap(PeerId peer) override;
   Status key_del(PeerId peer, dco::KeySlot slot) override;
   Status send_control(const dco::ControlTarget& target, std::span<const uint8_t> bytes) override;
+  DropCounts device_drops() const override;
   int notification_fd() const noexcept override { return ctx_.notifications->fd(); }
   size_t read_notifications(std::vector<dco::Notification>& out, size_t max) override;
 

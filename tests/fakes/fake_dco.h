@@ -36,6 +36,7 @@ class FakeDco final : public Dco {
   Status key_swap(PeerId peer) override;
   Status key_del(PeerId peer, KeySlot slot) override;
   Status send_control(const ControlTarget& target, std::span<const uint8_t> bytes) override;
+  DropCounts device_drops() const override { return {}; }
   int notification_fd() const noexcept override { return queue_->fd(); }
   size_t read_notifications(std::vector<Notification>& out, size_t max) override;
 

@@ -34,6 +34,7 @@ constexpr const char* kUsage =
     "  key-new PEER SLOT KEY-ID CIPHER KEYFILE client|server\n"
     "                                            install the keys of one side of KEYFILE\n"
     "  key-get PEER [SLOT]    key-swap PEER    key-del PEER SLOT\n"
+    "  device                                    drops that belong to no peer, by reason\n"
     "  monitor                                   print notifications as they arrive\n"
     "  raw JSON                                  send one request as is\n";
 
@@ -268,6 +269,8 @@ int main(int argc, char** argv) {
                                            : "key_del"},
                {"peer", id}};
     if (a.size() > 2) request["slot"] = a[2];
+  } else if (cmd == "device") {
+    request = {{"cmd", "device"}};
   } else if (cmd == "monitor") {
     request = {{"cmd", "subscribe"}};
   } else if (cmd == "raw" && a.size() == 2) {
@@ -298,6 +301,15 @@ int main(int argc, char** argv) {
     if (reply->contains("peer")) print_peer((*reply)["peer"]);
     const Json peers = reply->value("peers", Json::array());
     for (const auto& p : peers) print_peer(p);
+  } else if (cmd == "device") {
+    const Json& d = (*reply)["device"];
+    std::printf("device (%s)\n", d.value("mode", std::string()).c_str());
+    const Json drops = d.value("drops", Json::object());
+    for (const auto& [name, count] : drops.items()) {
+      if (count.get<uint64_t>() != 0)
+        std::printf("  drop %s: %llu\n", name.c_str(),
+                    static_cast<unsigned long long>(count.get<uint64_t>()));
+    }
   } else if (cmd == "key-get") {
     const Json& k = (*reply)["key"];
     std::printf("%s: key id %u, %s\n", k.value("slot", std::string()).c_str(),
