@@ -9,6 +9,7 @@
 #include "app/control_socket.h"
 #include "common/log.h"
 #include "engine/engine_dco.h"
+#include "engine/mss_clamp.h"
 #include "io/netlink.h"
 
 namespace ovpn::app {
@@ -53,6 +54,7 @@ const char* const kDcoOnlyUsage =
     "  --listen ADDR:PORT    UDP address to bind (default [::]:1194, dual stack)\n"
     "  --threads N           shards (default: one per core)\n"
     "  --mtu N               tunnel MTU (default 1420)\n"
+    "  --mssfix N            clamp TCP MSS to N, both ways (default MTU - 40; 0: off)\n"
     "  --ifconfig ADDR/LEN   interface address (repeatable; IPv4 or IPv6)\n"
     "  --route PREFIX        route a prefix into the device (repeatable)\n"
     "  --control PATH        control socket (default /run/ovpnd/dco.sock)\n";
@@ -85,6 +87,11 @@ Expected<DcoOnlyOptions> parse_dco_only_args(const std::vector<std::string>& arg
       if (!parse_number(value, o.mtu) || o.mtu < 576 || o.mtu > 9000) {
         return bad_option(name, "576..9000");
       }
+    } else if (name == "mssfix") {
+      uint16_t mss = 0;
+      if (!parse_number(value, mss) || (mss != 0 && mss < 216))
+        return bad_option(name, "0 or 216..65535");
+      o.mssfix = mss;
     } else if (name == "ifconfig") {
       const size_t slash = value.find('/');
       auto address = IpAddress::parse(value.substr(0, slash));
@@ -122,6 +129,7 @@ Status run_dco_only(const DcoOnlyOptions& o) {
   eo.ifname = o.dev;
   eo.threads = o.threads;
   eo.listen = o.listen;
+  eo.max_mss = o.mssfix.value_or(engine::mss_for_mtu(o.mtu));
   auto engine = engine::EngineDco::start(eo);
   if (!engine) return forward_error(std::move(engine));
   if (auto st = configure_device(o, **engine); !st) return st;

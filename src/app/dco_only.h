@@ -2,6 +2,7 @@
 // `ovpnd --dco-only`: the offload engine alone, configured by hand through its control socket
 // (dcoctl), the way the Linux ovpn module is driven by ovpn-cli in its selftests.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@ struct DcoOnlyOptions {
   Endpoint listen{IpAddress::v6(in6addr_any), 1194};
   size_t threads = 0;
   uint32_t mtu = 1420;
+  std::optional<uint16_t> mssfix;  // clamp TCP MSS to this; default: what the MTU carries
   std::vector<std::pair<IpAddress, uint8_t>> addresses;  // interface addresses with prefix
   std::vector<IpPrefix> routes;                          // routed into the device
   std::string control = "/run/ovpnd/dco.sock";

@@ -1,6 +1,7 @@
 #include "engine/data_path.h"
 
 #include "engine/inner_ip.h"
+#include "engine/mss_clamp.h"
 #include "proto/data_packet.h"
 
 namespace ovpn::engine {
@@ -49,6 +50,7 @@ Drop seal_packet(const PeerTable& table, PacketBuf& packet, size_t ctx, uint64_t
     unattributed.drop(Drop::kUnknownPeer);
     return Drop::kUnknownPeer;
   }
+  clamp_mss(packet.span(), table.max_mss());
   return seal_for_peer(*peer, packet, ctx, now_ms, out);
 }
 
@@ -105,6 +107,7 @@ Drop open_packet(const PeerTable& table, PacketBuf& packet, const Endpoint& sour
     counters.drop(Drop::kMalformed);
     return Drop::kMalformed;
   }
+  clamp_mss(packet.span(), table.max_mss());
   counters.vpn_rx_packets.add(1);
   counters.vpn_rx_bytes.add(packet.size());
   return Drop::kNone;

@@ -32,6 +32,7 @@ struct EngineOptions {
   // The last packet id a key may use before it stops (tests lower it to reach exhaustion).
   uint64_t packet_id_last = proto::kPacketIdLast32;
   uint32_t housekeeping_ms = 200;  // how often keepalive runs
+  uint16_t max_mss = 0;            // MSS clamping of TCP SYNs, both ways (0: off)
 };
 
 class EngineDco final : public dco::Dco {

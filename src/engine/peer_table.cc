@@ -2,9 +2,11 @@
 
 namespace ovpn::engine {
 
-std::shared_ptr<const PeerTable> PeerTable::build(dco::Mode mode, std::vector<PeerEntry> peers) {
+std::shared_ptr<const PeerTable> PeerTable::build(dco::Mode mode, std::vector<PeerEntry> peers,
+                                                  uint16_t max_mss) {
   auto table = std::make_shared<PeerTable>();
   table->mode_ = mode;
+  table->max_mss_ = max_mss;
   table->peers_ = std::move(peers);
   for (const PeerEntry& p : table->peers_) {
     table->by_id_[p.id().value()] = &p;

@@ -41,9 +41,12 @@ struct PeerEntry {
 class PeerTable {
  public:
   // Thread: control.
-  static std::shared_ptr<const PeerTable> build(dco::Mode mode, std::vector<PeerEntry> peers);
+  // `max_mss`: clamp TCP SYNs to this IPv4 MSS in both directions (0: off).
+  static std::shared_ptr<const PeerTable> build(dco::Mode mode, std::vector<PeerEntry> peers,
+                                                uint16_t max_mss = 0);
 
   dco::Mode mode() const noexcept { return mode_; }
+  uint16_t max_mss() const noexcept { return max_mss_; }
   const PeerEntry* find(PeerId id) const noexcept;
   const PeerEntry* find_by_remote(const Endpoint& remote) const noexcept;
   // The peer a packet for `destination` goes to; in point-to-point mode, the peer.
@@ -52,6 +55,7 @@ class PeerTable {
 
  private:
   dco::Mode mode_ = dco::Mode::kPointToPoint;
+  uint16_t max_mss_ = 0;
   std::vector<PeerEntry> peers_;  // never resized after build: the indexes point into it
   std::unordered_map<uint32_t, const PeerEntry*> by_id_;
   std::unordered_map<Endpoint, const PeerEntry*> by_remote_;
