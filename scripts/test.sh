@@ -24,12 +24,17 @@ ctest --preset asan -j "$jobs"
 
 step "fuzz: libFuzzer binaries over their seed corpora"
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j "$jobs"
-for bin in build/fuzz/fuzz/ovpn_fuzz_*; do
-  name=$(basename "$bin")
-  name=${name#ovpn_fuzz_}
-  [ -d "fuzz/corpus/$name" ] || continue
-  "$bin" -runs=0 "fuzz/corpus/$name" >/dev/null 2>&1 || { echo "fuzz target $name failed"; "$bin" -runs=0 "fuzz/corpus/$name"; exit 1; }
+targets=()
+for dir in fuzz/corpus/*/; do targets+=("ovpn_fuzz_$(basename "$dir")"); done
+cmake --build --preset fuzz -j "$jobs" --target "${targets[@]}"
+for target in "${targets[@]}"; do
+  name=${target#ovpn_fuzz_}
+  bin=build/fuzz/fuzz/$target
+  if ! "$bin" -runs=0 "fuzz/corpus/$name" >/dev/null 2>&1; then
+    echo "fuzz target $name failed:"
+    "$bin" -runs=0 "fuzz/corpus/$name"
+    exit 1
+  fi
   echo "fuzz $name: corpus ok"
 done
 

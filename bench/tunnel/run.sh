@@ -96,8 +96,9 @@ parse_args() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Processes and cleanup. Every background process is recorded in $WORK/pids, so that setup steps
-# running in subshells can register theirs too.
+# Processes and cleanup. Every process this script starts in the background runs inside one of
+# its two namespaces, so cleanup finds them all with `ip netns pids` (also those started by setup
+# steps in subshells) and never has to trust a remembered pid that may have been reused.
 
 # start_bg LOG NS CMD...: CMD in namespace NS, in the background; output to $WORK/LOG.log.
 # Sets BG_PID (ip netns exec execs CMD, so this is CMD's own pid).
@@ -106,7 +107,6 @@ start_bg() {
   shift 2
   ip netns exec "$ns" "$@" >"$WORK/$name.log" 2>&1 &
   BG_PID=$!
-  echo "$BG_PID" >>"$WORK/pids"
 }
 
 # stop_pid PID [SECONDS]: SIGTERM, then SIGKILL if it is still there after SECONDS (default 3).
@@ -124,13 +124,10 @@ cleanup() {
   local rc=$? pid ns
   trap - EXIT INT TERM
   set +e
-  if [ -n "$WORK" ] && [ -f "$WORK/pids" ]; then
-    while read -r pid; do kill "$pid" 2>/dev/null; done <"$WORK/pids"
-    while read -r pid; do stop_pid "$pid" 3; done <"$WORK/pids"
-  fi
   for ns in "$NS_A" "$NS_B"; do
     ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$ns" || continue
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do stop_pid "$pid" 2; done
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null; done
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do stop_pid "$pid" 3; done
     ip netns del "$ns"
   done
   rm -f "/var/run/wireguard/$WG_A.sock" "/var/run/wireguard/$WG_B.sock"
@@ -176,12 +173,15 @@ build_ovpnd() {
     (cd "$REPO" && scripts/install_deps.sh && cmake --preset release >/dev/null &&
       cmake --build --preset release --target ovpnd dcoctl >/dev/null)
   fi
-  [ -x "$OVPND" ] && [ -x "$DCOCTL" ] || die "ovpnd/dcoctl not built under $BUILD_DIR"
+  [[ -x $OVPND && -x $DCOCTL ]] || die "ovpnd/dcoctl not built under $BUILD_DIR"
 }
 
 # ---------------------------------------------------------------------------------------------
 # The paths. Each setup_* brings its tunnel up and proves it with a ping; it records the VPN
-# processes of both ends in $WORK/vpn.PATH (for the CPU samples) and a label in $WORK/label.PATH.
+# processes of both ends in $WORK/vpn.PATH (for the CPU samples) and its names (label).
+
+# label PATH SHORT DESCRIPTION: how the summary names the path.
+label() { printf '%s\t%s\n' "$2" "$3" >"$WORK/label.$1"; }
 
 # ping_ok NS ADDR: three pings through a path.
 ping_ok() { ip netns exec "$1" ping -q -c 3 -i 0.2 -W 1 "$2" >/dev/null 2>&1; }
@@ -200,7 +200,7 @@ setup_veth() {
   ip -n "$NS_A" link set ovb-a up
   ip -n "$NS_B" link set ovb-b up
   wait_for 10 ping_ok "$NS_B" 10.210.0.1 || die "no ping over the veth pair"
-  echo "plain veth, no VPN (MTU $(link_mtu "$NS_A" ovb-a))" >"$WORK/label.veth"
+  label veth "veth (no VPN)" "plain veth pair, MTU $(link_mtu "$NS_A" ovb-a)"
   : >"$WORK/vpn.veth"
 }
 
@@ -222,15 +222,19 @@ setup_ovpnd() {
   ovpnd_engine "$path" a "$NS_A" "$dev" "$port" "$net" "$@"
   ovpnd_engine "$path" b "$NS_B" "$dev" "$port" "$net" "$@"
   "$DCOCTL" genkey >"$WORK/$path.key"
-  "$DCOCTL" --socket "$WORK/$path-a.sock" peer-new 1 remote "10.210.0.2:$port" keepalive 10 60
-  "$DCOCTL" --socket "$WORK/$path-b.sock" peer-new 1 remote "10.210.0.1:$port" keepalive 10 60
-  "$DCOCTL" --socket "$WORK/$path-a.sock" key-new 1 primary 0 AES-256-GCM "$WORK/$path.key" server
-  "$DCOCTL" --socket "$WORK/$path-b.sock" key-new 1 primary 0 AES-256-GCM "$WORK/$path.key" client
+  {
+    "$DCOCTL" --socket "$WORK/$path-a.sock" peer-new 1 remote "10.210.0.2:$port" keepalive 10 60
+    "$DCOCTL" --socket "$WORK/$path-b.sock" peer-new 1 remote "10.210.0.1:$port" keepalive 10 60
+    "$DCOCTL" --socket "$WORK/$path-a.sock" key-new 1 primary 0 AES-256-GCM "$WORK/$path.key" server
+    "$DCOCTL" --socket "$WORK/$path-b.sock" key-new 1 primary 0 AES-256-GCM "$WORK/$path.key" client
+  } >"$WORK/$path-dcoctl.log"
   wait_for 10 ping_ok "$NS_B" "${TARGET[$path]}" || die "no ping through ovpnd ($path)"
   shards=$(sed -n 's/.*engine up: .*, \([0-9]*\) shards.*/\1/p' "$WORK/$path-a.log" | head -1)
-  local what="${shards:-?} threads"
-  [ $# -eq 0 ] && what+=" (default)"
-  echo "ovpnd, AES-256-GCM, $what (MTU $(link_mtu "$NS_A" "$dev"))" >"$WORK/label.$path"
+  local what
+  what="${shards:-?} thread$([ "${shards:-}" = 1 ] || echo s)"
+  [ $# -eq 0 ] && what+=", default"
+  label "$path" "ovpnd ($what)" "two ovpnd --dco-only engines keyed with dcoctl, AES-256-GCM, \
+p2p over UDP, $what, tun MTU $(link_mtu "$NS_A" "$dev")"
 }
 
 # make_pki DIR: a throwaway ECDSA P-256 CA, a server and a client certificate.
@@ -255,7 +259,9 @@ make_pki() {
   ) >"$WORK/pki.log" 2>&1 || die "openssl: $(tail -3 "$WORK/pki.log")"
 }
 
+# openvpn_ready: both ends have logged "Initialization Sequence Completed" (dies if one exited).
 openvpn_ready() {
+  vpn_alive openvpn || die "OpenVPN exited: $(tail -1 "$WORK/openvpn-a.log") / $(tail -1 "$WORK/openvpn-b.log")"
   grep -q "Initialization Sequence Completed" "$WORK/openvpn-a.log" &&
     grep -q "Initialization Sequence Completed" "$WORK/openvpn-b.log"
 }
@@ -276,11 +282,13 @@ setup_openvpn() {
     --local 10.210.0.2 --lport 1195 --remote 10.210.0.1 --rport 1195 \
     --ifconfig 10.210.3.2 10.210.3.1
   echo "$BG_PID" >>"$WORK/vpn.openvpn"
-  wait_for 30 openvpn_ready || die "OpenVPN: no 'Initialization Sequence Completed' within 30 s"
+  wait_for 30 openvpn_ready ||
+    die "OpenVPN: no 'Initialization Sequence Completed' within 30 s: $(tail -1 "$WORK/openvpn-b.log")"
   wait_for 10 ping_ok "$NS_B" 10.210.3.1 || die "no ping through OpenVPN"
   local version
   version=$(openvpn --version | awk 'NR==1 {print $2}')
-  echo "OpenVPN $version userspace, AES-256-GCM (MTU $(link_mtu "$NS_A" ovbovpn))" >"$WORK/label.openvpn"
+  label openvpn "OpenVPN $version" "Debian's openvpn $version, --disable-dco (userspace), TLS \
+(ECDSA P-256 certificates), AES-256-GCM, p2p over UDP, no compression, tun MTU $(link_mtu "$NS_A" ovbovpn)"
 }
 
 # setup_wggo: wireguard-go in each namespace (userspace TUN), keyed with wg.
@@ -308,7 +316,8 @@ setup_wggo() {
   wait_for 15 ping_ok "$NS_B" 10.210.4.1 || die "no ping through wireguard-go"
   local version
   version=$(wireguard-go --version | awk 'NR==1 {print $2}')
-  echo "wireguard-go $version (MTU $(link_mtu "$NS_A" "$WG_A"))" >"$WORK/label.wggo"
+  label wggo "wireguard-go ${version#v}" "Debian's wireguard-go ${version#v} (userspace TUN), \
+keyed with wg, ChaCha20-Poly1305, tun MTU $(link_mtu "$NS_A" "$WG_A")"
 }
 
 setup_path() {
@@ -321,19 +330,21 @@ setup_path() {
   esac
 }
 
-# bring_up PATH: setup in a subshell, so a path that fails to come up is reported and skipped
-# instead of ending the run. The subshell is run in the background and waited for, because
+# bring_up PATH: setup in a subshell, so that a path that fails to come up is reported and left
+# out instead of ending the run. The subshell runs in the background and is waited for, because
 # `set -e` is ignored inside a subshell that is the condition of an if or ||.
 bring_up() {
+  local err=$WORK/setup-$1.err f
   log "setting up: $1"
-  (setup_path "$1") &
+  (setup_path "$1") 2>"$err" &
   if wait $!; then
     UP+=("$1")
-  else
-    log "path '$1' failed to come up; it is left out (logs: $(ls "$WORK" | grep "^$1-" | tr '\n' ' '))"
-    for f in "$WORK/$1"-*.log; do [ -s "$f" ] && tail -5 "$f" >&2; done
-    echo "$1	setup failed: $(tail -1 "$WORK/$1-b.log" 2>/dev/null || true)" >>"$RESULTS/failed.tsv"
+    return 0
   fi
+  cat "$err" >&2
+  for f in "$WORK/$1"-*.log; do [ -s "$f" ] && { log "--- $f"; tail -5 "$f" >&2; }; done
+  log "path '$1' failed to come up; it is left out"
+  printf '%s\t%s\n' "$1" "$(grep FAIL: "$err" | tail -1 | sed 's/.*FAIL: //')" >>"$RESULTS/failed.tsv"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -358,7 +369,7 @@ vpn_alive() {
 
 iperf_listening() { [ -n "$(ip netns exec "$NS_A" ss -Hltn "sport = :$IPERF_PORT")" ]; }
 
-# run_test PATH TEST ROUND: one iperf3 run; writes $RESULTS/rROUND.TEST.PATH.{json,cpu,err}.
+# run_test PATH TEST ROUND: one iperf3 run; writes $RESULTS/rROUND.TEST.PATH.{json,cpu_ms,err}.
 run_test() {
   local path=$1 test=$2 round=$3 server before after rc=0
   local base=$RESULTS/r$round.$test.$path
@@ -369,29 +380,33 @@ run_test() {
   esac
   if ! vpn_alive "$path"; then
     echo "a VPN process of this path has exited" >"$base.err"
+    log "round $round/$RUNS $test $path: FAILED, a VPN process has exited"
     return 0
   fi
   start_bg "iperf3-server" "$NS_A" timeout $((TIME + 30)) iperf3 -s -1 -p "$IPERF_PORT"
   server=$BG_PID
-  if ! wait_for 5 iperf_listening; then
-    echo "iperf3 server did not start" >"$base.err"
-    stop_pid "$server"
-    return 0
-  fi
-  before=$(cpu_ticks "$path")
-  ip netns exec "$NS_B" timeout $((TIME + 30)) iperf3 "${args[@]}" >"$base.json" 2>"$base.stderr" || rc=$?
-  after=$(cpu_ticks "$path") || after=""
-  if [ $rc -ne 0 ]; then
-    echo "iperf3 client exit $rc$([ $rc -eq 124 ] && echo ' (timed out)'): $(head -c 300 "$base.stderr")" >"$base.err"
-  fi
-  if [ -n "$after" ]; then
-    echo "$(((after - before) * 1000 / CLK_TCK))" >"$base.cpu_ms"
+  if wait_for 5 iperf_listening; then
+    before=$(cpu_ticks "$path") || before=""
+    ip netns exec "$NS_B" timeout $((TIME + 30)) iperf3 "${args[@]}" >"$base.json" 2>"$base.stderr" || rc=$?
+    after=$(cpu_ticks "$path") || after=""
+    if [ $rc -ne 0 ]; then
+      echo "iperf3 client exit $rc$([ $rc -eq 124 ] && echo ' (timed out)'): $(head -c 300 "$base.stderr")" >"$base.err"
+    fi
+    if [ -n "$before" ] && [ -n "$after" ]; then
+      echo "$(((after - before) * 1000 / CLK_TCK))" >"$base.cpu_ms"
+    else
+      echo "a VPN process exited during the test" >>"$base.err"
+    fi
   else
-    echo "a VPN process exited during the test" >>"$base.err"
+    echo "iperf3 server did not start listening" >"$base.err"
   fi
-  wait_for 5 bash -c "! kill -0 $server 2>/dev/null" || stop_pid "$server"
-  log "round $round/$RUNS $test $path: $(python3 "$SUMMARISE" cell "$base")"
+  # The one-off server ends with the test; stop it if it is still there (failed client).
+  wait_for 5 server_gone "$server" || stop_pid "$server"
+  wait "$server" 2>/dev/null || true
+  log "round $round/$RUNS $test $path: $(python3 "$SUMMARISE" cell "$base" || echo '?')"
 }
+
+server_gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # The rounds: in each, every test on every path, the path order rotated by one per round.
 measure() {
@@ -428,7 +443,6 @@ main() {
   trap 'exit 130' INT
   trap 'exit 143' TERM
   WORK=$(mktemp -d /tmp/ovbench.XXXXXX)
-  : >"$WORK/pids"
   if [ -z "$RESULTS" ]; then RESULTS=$WORK/results; fi
   mkdir -p "$RESULTS"
   CLK_TCK=$(getconf CLK_TCK)

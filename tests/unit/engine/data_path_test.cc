@@ -247,7 +247,7 @@ TEST_F(ServerAndClients, FloatsOnlyAfterAuthentication) {
 }
 
 TEST_F(ServerAndClients, PingsAreConsumed) {
-  Buffer ping(std::span<const uint8_t>(proto::kPingPayload));
+  Buffer ping{std::span<const uint8_t>(proto::kPingPayload)};
   SealResult sealed;
   ASSERT_EQ(seal_for_peer(client_->peers()[0], ping.buf, kCtx, kNow, sealed), Drop::kNone);
   OpenResult opened;
