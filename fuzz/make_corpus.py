@@ -163,6 +163,24 @@ def corpus_replay_window():
     return files
 
 
+def corpus_tcp_stream():
+    """The cut byte (see tcp_stream.cc), then length-framed packets from the captured vectors."""
+
+    def frame(packet):
+        return struct.pack(">H", len(packet)) + packet
+
+    data = [bytes.fromhex(v["wire"]) for v in load("data-aead.json")["vectors"][:4]]
+    control = [bytes.fromhex(v["wire"]) for v in load("control-plain.json")["vectors"][:4]]
+    files = {}
+    files["control.bin"] = bytes([3]) + b"".join(frame(p) for p in control)
+    files["data.bin"] = bytes([200]) + b"".join(frame(p) for p in data)
+    files["mixed_cut1.bin"] = bytes([0]) + b"".join(frame(p) for p in data[:2] + control[:2])
+    files["max_frame.bin"] = bytes([17]) + frame(bytes(65535)) + frame(control[0])
+    files["zero_length.bin"] = bytes([1]) + frame(control[0]) + b"\x00\x00" + frame(control[1])
+    files["partial_tail.bin"] = bytes([90]) + frame(control[0]) + b"\x01\x00" + control[1][:3]
+    return files
+
+
 CORPORA = {
     "data_v2": corpus_data_v2,
     "control_packet": corpus_control_packet,
@@ -171,6 +189,7 @@ CORPORA = {
     "tls_crypt_v2_unwrap": corpus_tls_crypt_v2_unwrap,
     "static_key_parse": corpus_static_key_parse,
     "replay_window": corpus_replay_window,
+    "tcp_stream": corpus_tcp_stream,
 }
 
 # --- keys ----------------------------------------------------------------------------------------

@@ -54,22 +54,15 @@ Drop seal_packet(const PeerTable& table, PacketBuf& packet, size_t ctx, uint64_t
   return seal_for_peer(*peer, packet, ctx, now_ms, out);
 }
 
-Drop open_packet(const PeerTable& table, PacketBuf& packet, const Endpoint& source, size_t ctx,
-                 uint64_t now_ms, ShardCounters& unattributed, OpenResult& out) noexcept {
-  proto::DataV2Header header;
-  if (const Drop d = proto::parse_data_v2(packet.span(), header); d != Drop::kNone) {
-    unattributed.drop(d);
-    return d;
-  }
-  const PeerEntry* peer =
-      header.peer_id.is_undefined() ? table.find_by_remote(source) : table.find(header.peer_id);
-  if (peer == nullptr) {
-    unattributed.drop(Drop::kUnknownPeer);
-    return Drop::kUnknownPeer;
-  }
-  out.peer = peer;
-  ShardCounters& counters = peer->state->counters(ctx);
-  DataKey* key = peer->key_for(header.key_id);
+namespace {
+
+// Receive, once the peer is known: key, open, replay, float, ping, reverse path.
+Drop open_for_peer(const PeerTable& table, const PeerEntry& peer, const proto::DataV2Header& header,
+                   PacketBuf& packet, const Endpoint* source, size_t ctx, uint64_t now_ms,
+                   OpenResult& out) noexcept {
+  out.peer = &peer;
+  ShardCounters& counters = peer.state->counters(ctx);
+  DataKey* key = peer.key_for(header.key_id);
   if (key == nullptr) {
     counters.drop(Drop::kNoKey);
     return Drop::kNoKey;
@@ -84,12 +77,12 @@ Drop open_packet(const PeerTable& table, PacketBuf& packet, const Endpoint& sour
     return Drop::kReplay;
   }
   // Authenticated and fresh: only now may the packet move the peer.
-  if (peer->config.transport == dco::Transport::kUdp && peer->state->remote() != source) {
-    std::lock_guard<std::mutex> lock(peer->state->float_mu());
-    peer->state->set_remote(source);
+  if (source != nullptr && peer.state->remote() != *source) {
+    std::lock_guard<std::mutex> lock(peer.state->float_mu());
+    peer.state->set_remote(*source);
     out.floated = true;
   }
-  peer->state->touch_rx(now_ms);
+  peer.state->touch_rx(now_ms);
   counters.link_rx_packets.add(1);
   counters.link_rx_bytes.add(wire_size);
   packet.pull(kDataHeadroom);
@@ -99,7 +92,7 @@ Drop open_packet(const PeerTable& table, PacketBuf& packet, const Endpoint& sour
   }
   if (table.mode() == dco::Mode::kMultiPeer) {
     const auto inner_src = inner_source(packet.span());
-    if (!inner_src || table.route(*inner_src) != peer) {
+    if (!inner_src || table.route(*inner_src) != &peer) {
       counters.drop(Drop::kReversePath);
       return Drop::kReversePath;
     }
@@ -111,6 +104,39 @@ Drop open_packet(const PeerTable& table, PacketBuf& packet, const Endpoint& sour
   counters.vpn_rx_packets.add(1);
   counters.vpn_rx_bytes.add(packet.size());
   return Drop::kNone;
+}
+
+}  // namespace
+
+Drop open_packet(const PeerTable& table, PacketBuf& packet, const Endpoint& source, size_t ctx,
+                 uint64_t now_ms, ShardCounters& unattributed, OpenResult& out) noexcept {
+  proto::DataV2Header header;
+  if (const Drop d = proto::parse_data_v2(packet.span(), header); d != Drop::kNone) {
+    unattributed.drop(d);
+    return d;
+  }
+  const PeerEntry* peer =
+      header.peer_id.is_undefined() ? table.find_by_remote(source) : table.find(header.peer_id);
+  if (peer == nullptr) {
+    unattributed.drop(Drop::kUnknownPeer);
+    return Drop::kUnknownPeer;
+  }
+  const bool udp = peer->config.transport == dco::Transport::kUdp;
+  return open_for_peer(table, *peer, header, packet, udp ? &source : nullptr, ctx, now_ms, out);
+}
+
+Drop open_stream_packet(const PeerTable& table, const PeerEntry& peer, PacketBuf& packet,
+                        size_t ctx, uint64_t now_ms, OpenResult& out) noexcept {
+  proto::DataV2Header header;
+  if (const Drop d = proto::parse_data_v2(packet.span(), header); d != Drop::kNone) {
+    peer.state->counters(ctx).drop(d);
+    return d;
+  }
+  if (!header.peer_id.is_undefined() && header.peer_id != peer.id()) {
+    peer.state->counters(ctx).drop(Drop::kUnknownPeer);
+    return Drop::kUnknownPeer;
+  }
+  return open_for_peer(table, peer, header, packet, nullptr, ctx, now_ms, out);
 }
 
 }  // namespace ovpn::engine

@@ -49,4 +49,10 @@ struct OpenResult {
 Drop open_packet(const PeerTable& table, PacketBuf& packet, const Endpoint& source, size_t ctx,
                  uint64_t now_ms, ShardCounters& unattributed, OpenResult& out) noexcept;
 
+// `packet` arrived on `peer`'s own connection (TCP): it must carry that peer's id (or the
+// undefined one); drops are the peer's. Never floats. Same contract as open_packet otherwise.
+// Thread: the shard owning context `ctx`.
+Drop open_stream_packet(const PeerTable& table, const PeerEntry& peer, PacketBuf& packet,
+                        size_t ctx, uint64_t now_ms, OpenResult& out) noexcept;
+
 }  // namespace ovpn::engine

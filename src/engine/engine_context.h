@@ -4,6 +4,7 @@
 // peer. Owned by EngineDco; outlives every thread that reads it.
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -23,6 +24,10 @@ struct EngineContext {
   Endpoint local;                      // the sockets' bound address and port
   std::unique_ptr<dco::NotificationQueue> notifications;
   std::vector<ShardCounters> unattributed;  // shards + 1 blocks (the last: housekeeping)
+
+  // Wakes the housekeeping thread at once (a TCP link failed: its peer is to be deleted).
+  // Set before the threads start. Thread: any.
+  std::function<void()> kick_housekeeping;
 
   // Thread: control writes (publish), shards and housekeeping read once per batch.
   std::atomic<std::shared_ptr<const PeerTable>> table;

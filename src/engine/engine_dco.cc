@@ -52,6 +52,13 @@ Expected<std::unique_ptr<EngineDco>> EngineDco::start(const EngineOptions& optio
   ctx.notifications = std::move(*queue);
   ctx.unattributed = std::vector<ShardCounters>(ctx.shards + 1);
   ctx.table.store(PeerTable::build(options.mode, {}, options.max_mss));
+  ctx.kick_housekeeping = [e = engine.get()] {
+    {
+      std::lock_guard<std::mutex> lock(e->stop_mu_);
+      e->kicked_ = true;
+    }
+    e->stop_cv_.notify_all();
+  };
 
   for (size_t i = 0; i < ctx.shards; ++i) {
     auto shard = Shard::create(i, ctx);
@@ -74,8 +81,9 @@ EngineDco::~EngineDco() {
   stop_cv_.notify_all();
   if (housekeeping_.joinable()) housekeeping_.join();
   for (auto& shard : shards_) shard->stop();
+  // TCP links leave their shards' epoll sets while those still exist.
   for (auto& [id, entry] : model_) {
-    if (entry.config.tcp_fd >= 0) ::close(entry.config.tcp_fd);
+    if (entry.link) entry.link->close();
   }
 }
 
@@ -101,7 +109,7 @@ void EngineDco::remove_locked(PeerId id, dco::DeleteReason reason) {
   auto it = model_.find(id);
   if (it == model_.end()) return;
   it->second.state->mark_dead();
-  if (it->second.config.tcp_fd >= 0) ::close(it->second.config.tcp_fd);
+  if (it->second.link) it->second.link->close();
   model_.erase(it);
   publish();
   ctx_.notifications->push(dco::PeerDeleted{id, reason});
@@ -117,6 +125,15 @@ Status EngineDco::peer_new(dco::PeerConfig config) {
     remove_locked(model_.begin()->first, dco::DeleteReason::kTeardown);
   }
   PeerEntry entry;
+  if (config.transport == dco::Transport::kTcp) {
+    // The shard that receives on it: spread by peer id.
+    const Shard& owner = *shards_[config.id.value() % shards_.size()];
+    auto link =
+        TcpLink::adopt(config.tcp_fd, owner.epoll_fd(), Shard::tcp_tag(++link_serial_, config.id));
+    if (!link) return forward_error(std::move(link));  // the caller keeps the fd
+    entry.link = std::move(*link);
+    config.tcp_fd = -1;
+  }
   entry.tx_id = config.tx_id.value_or(config.id);
   entry.state = std::make_shared<PeerState>(config.id, ctx_.shards, monotonic_ms());
   if (config.remote) entry.state->set_remote(*config.remote);
@@ -153,8 +170,8 @@ Status EngineDco::peer_set(const dco::PeerUpdate& u) {
 dco::PeerInfo EngineDco::info_locked(const PeerEntry& entry) const {
   dco::PeerInfo info;
   info.config = entry.config;
-  info.config.tcp_fd = -1;
-  if (info.config.transport == dco::Transport::kUdp) info.config.remote = entry.state->remote();
+  info.config.remote =
+      entry.link ? entry.link->remote() : std::optional<Endpoint>(entry.state->remote());
   info.local_endpoint = ctx_.local;
   for (const auto& key : entry.keys) {
     if (key) {
@@ -258,17 +275,23 @@ Status EngineDco::send_control(const dco::ControlTarget& target, std::span<const
   const PeerId id = std::get<PeerId>(target);
   Endpoint remote;
   std::optional<IpAddress> local;
+  std::shared_ptr<TcpLink> link;
   {
     std::lock_guard<std::mutex> lock(model_mu_);
     const PeerEntry* entry = find_locked(id);
     if (entry == nullptr) return no_peer(id);
-    if (entry->config.transport == dco::Transport::kTcp) {
-      return make_error(Errc::kUnsupported, "control over TCP: not implemented yet");
-    }
+    link = entry->link;
     remote = entry->state->remote();
     local = entry->config.local;
   }
-  return send_udp(remote, local, bytes);
+  if (!link) return send_udp(remote, local, bytes);
+  if (bytes.empty() || bytes.size() > proto::kTcpFrameMax) {
+    return make_error(Errc::kInvalidArgument, "a TCP frame carries 1 to 65535 bytes");
+  }
+  if (link->send(std::span(&bytes, 1)) == 1) return {};
+  return make_error(Errc::kIo, "peer " + std::to_string(id.value()) +
+                                   (link->failed() ? ": the TCP connection failed"
+                                                   : ": the TCP send backlog is full"));
 }
 
 size_t EngineDco::read_notifications(std::vector<dco::Notification>& out, size_t max) {

@@ -1,7 +1,8 @@
 #pragma once
 // The userspace offload engine behind the DCO API: a TUN device with one queue per shard, one
-// UDP socket per shard on a shared port, the shards moving packets, and a housekeeping thread
-// for keepalive (pings when idle, expiry when silent).
+// UDP socket per shard on a shared port, TCP peers' connections (each received on by one
+// shard), the shards moving packets, and a housekeeping thread for keepalive (pings when idle,
+// expiry when silent) and for deleting peers whose TCP connection failed.
 //
 // The control plane's calls (Thread: control) edit a model of the peers under `model_mu_` and
 // publish a new immutable PeerTable; shards pick it up on their next round. The housekeeping
@@ -81,6 +82,7 @@ class EngineDco final : public dco::Dco {
 
   mutable std::mutex model_mu_;  // guards model_ and the publication of ctx_.table
   std::map<PeerId, PeerEntry> model_;
+  uint32_t link_serial_ = 0;  // TCP links made so far (their epoll tags)
 
   std::mutex send_mu_;  // guards control_batch_ (control and housekeeping send through it)
   io::UdpBatch control_batch_{8};
@@ -89,6 +91,7 @@ class EngineDco final : public dco::Dco {
   std::mutex stop_mu_;  // guards stopping_
   std::condition_variable stop_cv_;
   bool stopping_ = false;
+  bool kicked_ = false;  // a shard asked for a round now (a TCP link failed)
 };
 
 }  // namespace ovpn::engine

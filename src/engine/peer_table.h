@@ -18,14 +18,16 @@
 #include "engine/data_key.h"
 #include "engine/peer_state.h"
 #include "engine/route_table.h"
+#include "engine/tcp_link.h"
 
 namespace ovpn::engine {
 
 struct PeerEntry {
   std::shared_ptr<PeerState> state;
   PeerId tx_id = PeerId::undefined();  // the id written into packets sent to this peer
-  dco::PeerConfig config;              // as given to peer_new / peer_set (tcp_fd: the live fd)
+  dco::PeerConfig config;  // as given to peer_new / peer_set (tcp_fd: -1, `link` has it)
   std::array<std::shared_ptr<DataKey>, 2> keys;  // primary, secondary
+  std::shared_ptr<TcpLink> link;                 // TCP: the connection; UDP: null
 
   PeerId id() const noexcept { return config.id; }
   DataKey* primary() const noexcept { return keys[0].get(); }

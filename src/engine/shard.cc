@@ -17,6 +17,7 @@ constexpr Logger kLog{"engine.shard"};
 constexpr uint64_t kTunTag = 1;
 constexpr uint64_t kUdpTag = 2;
 constexpr uint64_t kWakeTag = 3;
+constexpr uint64_t kTcpTag = 4;  // in the top byte; serial and peer id below
 // Rounds per readiness event: bounded, so that one direction cannot starve the other.
 constexpr int kRoundsPerEvent = 4;
 
@@ -51,9 +52,15 @@ Shard::Shard(size_t index, EngineContext& context, io::Fd epoll, io::Fd wake)
   for (auto& buf : bufs_) pool_.get(buf);  // the shard's buffers, held for its lifetime
   send_items_.reserve(io::kBatchSize);
   send_peers_.reserve(io::kBatchSize);
+  tcp_packets_.reserve(io::kBatchSize);
+  tcp_peers_.reserve(io::kBatchSize);
 }
 
 Shard::~Shard() { stop(); }
+
+uint64_t Shard::tcp_tag(uint32_t serial, PeerId peer) noexcept {
+  return (kTcpTag << 56) | (uint64_t{serial} << 24) | peer.value();
+}
 
 void Shard::start(bool pin) {
   thread_ = std::thread([this] { run(); });
@@ -74,9 +81,9 @@ void Shard::stop() {
 }
 
 void Shard::run() {
-  epoll_event events[4];
+  epoll_event events[32];
   while (!stop_.load(std::memory_order_relaxed)) {
-    const int n = ::epoll_wait(epoll_.get(), events, 4, 1000);
+    const int n = ::epoll_wait(epoll_.get(), events, 32, 1000);
     if (n < 0 && errno != EINTR) {
       OVPN_LOG(kLog, LogLevel::kError, "shard %zu: epoll_wait: %s", index_,
                io::errno_text(errno).c_str());
@@ -88,6 +95,8 @@ void Shard::run() {
         for (int r = 0; r < kRoundsPerEvent; ++r) pump_tun(*table);
       } else if (events[i].data.u64 == kUdpTag) {
         for (int r = 0; r < kRoundsPerEvent; ++r) pump_udp(*table);
+      } else if (events[i].data.u64 >> 56 == kTcpTag) {
+        pump_tcp(*table, events[i].data.u64, events[i].events);
       }
     }
   }
@@ -99,6 +108,8 @@ void Shard::pump_tun(const PeerTable& table) {
   ShardCounters& unattributed = ctx_.unattributed[index_];
   send_items_.clear();
   send_peers_.clear();
+  tcp_packets_.clear();
+  tcp_peers_.clear();
   for (auto& buf : bufs_) {
     buf.reset(kPacketHeadroom);
     const io::IoResult r = ctx_.tun->read(index_, buf);
@@ -113,11 +124,39 @@ void Shard::pump_tun(const PeerTable& table) {
       ctx_.notifications->push(
           dco::KeySwapNeeded{sealed.peer->id(), sealed.peer->primary()->key_id()});
     }
+    if (sealed.peer->link) {
+      tcp_packets_.push_back(buf.span());
+      tcp_peers_.push_back(sealed.peer);
+      continue;
+    }
     send_items_.push_back(
         io::UdpSendItem{buf.span(), sealed.peer->state->remote(), sealed.peer->config.local});
     send_peers_.push_back(sealed.peer);
   }
   flush_sends();
+  flush_tcp_sends();
+}
+
+// One send per run of packets for the same TCP peer (one run per batch on a client).
+void Shard::flush_tcp_sends() {
+  for (size_t begin = 0; begin < tcp_packets_.size();) {
+    const PeerEntry* peer = tcp_peers_[begin];
+    size_t end = begin + 1;
+    while (end < tcp_packets_.size() && tcp_peers_[end] == peer) ++end;
+    const auto run = std::span(tcp_packets_).subspan(begin, end - begin);
+    const size_t taken = peer->link->send(run);
+    ShardCounters& c = peer->state->counters(index_);
+    for (size_t i = 0; i < run.size(); ++i) {
+      if (i < taken) {
+        c.link_tx_packets.add(1);
+        c.link_tx_bytes.add(run[i].size());
+      } else {
+        c.drop(peer->link->failed() ? Drop::kSendFailed : Drop::kQueueFull);
+      }
+    }
+    if (peer->link->failed()) ctx_.kick_housekeeping();
+    begin = end;
+  }
 }
 
 void Shard::flush_sends() {
@@ -175,6 +214,44 @@ void Shard::pump_udp(const PeerTable& table) {
     const io::IoResult w = ctx_.tun->write(index_, buf.span());
     if (!w) opened.peer->state->counters(index_).drop(Drop::kQueueFull);
   }
+}
+
+// A TCP peer's socket is readable (or writable again): flush, read, open the whole frames.
+void Shard::pump_tcp(const PeerTable& table, uint64_t tag, uint32_t events) {
+  const PeerEntry* peer = table.find(PeerId::from_wire(static_cast<uint32_t>(tag)));
+  // Gone, replaced, or not published yet: nothing to do (its link stops being polled).
+  if (peer == nullptr || !peer->link || peer->link->tag() != tag) return;
+  TcpLink& link = *peer->link;
+  if ((events & EPOLLOUT) != 0) link.flush();
+  const uint64_t now_ms = monotonic_ms();
+  for (int r = 0; r < kRoundsPerEvent && link.receive(); ++r) {
+    while (const auto packet = link.next_packet()) {
+      handle_stream_packet(table, *peer, *packet, now_ms);
+    }
+    link.compact();
+  }
+  if (link.failed()) ctx_.kick_housekeeping();
+}
+
+void Shard::handle_stream_packet(const PeerTable& table, const PeerEntry& peer,
+                                 std::span<uint8_t> bytes, uint64_t now_ms) {
+  if (proto::classify_packet(bytes) == proto::PacketKind::kControl) {
+    dco::ControlPacket packet;
+    packet.peer = peer.id();
+    packet.transport = dco::Transport::kTcp;
+    packet.remote = peer.link->remote().value_or(Endpoint{});
+    packet.local = peer.link->local().value_or(Endpoint{});
+    packet.bytes.assign(bytes.begin(), bytes.end());
+    ctx_.notifications->push(std::move(packet));
+    return;
+  }
+  PacketBuf buf(bytes.data(), bytes.size(), 0);
+  buf.put(bytes.size());
+  OpenResult opened;
+  if (open_stream_packet(table, peer, buf, index_, now_ms, opened) != Drop::kNone) return;
+  if (opened.ping) return;
+  const io::IoResult w = ctx_.tun->write(index_, buf.span());
+  if (!w) peer.state->counters(index_).drop(Drop::kQueueFull);
 }
 
 }  // namespace ovpn::engine

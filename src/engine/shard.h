@@ -3,6 +3,8 @@
 // via SO_REUSEPORT), its packet buffers and its counters. It moves packets in batches:
 //   TUN -> seal -> sendmmsg        (up to kBatchSize packets per round)
 //   recvmmsg -> open -> TUN        (control packets go up to the control plane)
+// It also receives on the TCP peers it owns (tcp_link.h), opening their frames in place;
+// packets for a TCP peer leave through that peer's link, one framed write per batch.
 // It loads the published peer table once per round: no lock and no allocation per packet.
 
 #include <sys/epoll.h>
@@ -32,12 +34,22 @@ class Shard {
   void start(bool pin);
   void stop();
 
+  // Where TCP links owned by this shard register (TcpLink::adopt). Thread: any.
+  int epoll_fd() const noexcept { return epoll_.get(); }
+  // The epoll tag of a TCP link: peer id and a serial, so that an event for a link that has
+  // since been replaced (same peer id) is recognised and ignored. Thread: any.
+  static uint64_t tcp_tag(uint32_t serial, PeerId peer) noexcept;
+
  private:
   Shard(size_t index, EngineContext& context, io::Fd epoll, io::Fd wake);
   void run();
   void pump_tun(const PeerTable& table);
   void pump_udp(const PeerTable& table);
   void flush_sends();
+  void flush_tcp_sends();
+  void pump_tcp(const PeerTable& table, uint64_t tag, uint32_t events);
+  void handle_stream_packet(const PeerTable& table, const PeerEntry& peer, std::span<uint8_t> bytes,
+                            uint64_t now_ms);
 
   const size_t index_;
   EngineContext& ctx_;
@@ -53,6 +65,9 @@ class Shard {
   // Packets sealed in this round, waiting for sendmmsg, and who they are for.
   std::vector<io::UdpSendItem> send_items_;
   std::vector<const PeerEntry*> send_peers_;
+  // The same for TCP peers: sent through each peer's link after the batch, in order.
+  std::vector<std::span<const uint8_t>> tcp_packets_;
+  std::vector<const PeerEntry*> tcp_peers_;
 };
 
 }  // namespace ovpn::engine

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <set>
 #include <thread>
 
@@ -202,6 +203,167 @@ TEST(EngineDco, KeyStopsBeforeItsPacketIdsRunOut) {
   const auto* swap = std::get_if<dco::KeySwapNeeded>(&events[0].event);
   ASSERT_NE(swap, nullptr);
   EXPECT_EQ(swap->key_id.value(), 3);
+}
+
+// A loopback TCP connection: `ours` is the test's end, `theirs` goes to the engine.
+struct TcpPair {
+  io::Fd ours, theirs;
+  TcpPair() {
+    io::Fd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ::bind(listener.get(), reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(listener.get(), 1);
+    ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&a), &len);
+    ours.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    ::connect(ours.get(), reinterpret_cast<sockaddr*>(&a), sizeof a);
+    theirs.reset(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  }
+  // Reads one length-framed packet; empty on timeout or end of stream.
+  std::vector<uint8_t> read_frame(int timeout_ms = 2000) const {
+    uint8_t header[2];
+    if (!read_exact(header, 2, timeout_ms)) return {};
+    std::vector<uint8_t> packet((size_t{header[0]} << 8) | header[1]);
+    if (!read_exact(packet.data(), packet.size(), timeout_ms)) return {};
+    return packet;
+  }
+  bool read_exact(uint8_t* out, size_t n, int timeout_ms) const {
+    for (size_t got = 0; got < n;) {
+      pollfd p{ours.get(), POLLIN, 0};
+      if (::poll(&p, 1, timeout_ms) != 1) return false;
+      const ssize_t r = ::read(ours.get(), out + got, n - got);
+      if (r <= 0) return false;
+      got += static_cast<size_t>(r);
+    }
+    return true;
+  }
+};
+
+dco::PeerConfig tcp_peer(int fd, dco::Keepalive keepalive = {}) {
+  dco::PeerConfig c;
+  c.id = *PeerId::make(1);
+  c.transport = dco::Transport::kTcp;
+  c.tcp_fd = fd;
+  c.keepalive = keepalive;
+  return c;
+}
+
+const dco::PeerDeleted* deleted_in(const std::vector<dco::Notification>& events) {
+  for (const auto& n : events) {
+    if (const auto* d = std::get_if<dco::PeerDeleted>(&n.event)) return d;
+  }
+  return nullptr;
+}
+
+// Control packets in both directions over a TCP peer's connection, however the stream is cut;
+// the peer reads back its socket's remote address; closing the connection deletes the peer.
+TEST(EngineDcoTcp, ControlBothWaysAndDisconnect) {
+  auto engine = EngineDco::start(test_options(dco::Mode::kPointToPoint));
+  ASSERT_TRUE(engine) << engine.error().message;
+  TcpPair tcp;
+  ASSERT_TRUE(tcp.theirs.valid());
+  ASSERT_TRUE((*engine)->peer_new(tcp_peer(tcp.theirs.get())));
+  tcp.theirs.release();  // the engine owns it now
+
+  // Frame 1 a byte at a time, then frames 2 and 3 in one write.
+  const uint8_t stream[] = {0, 4, 0x38, 1, 2, 3, 0, 2, 0x38, 9, 0, 3, 0x38, 7, 7};
+  for (size_t i = 0; i < 6; ++i) {
+    ASSERT_EQ(::write(tcp.ours.get(), &stream[i], 1), 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(::write(tcp.ours.get(), stream + 6, sizeof stream - 6), ssize_t(sizeof stream - 6));
+  const auto events = wait_for(**engine, 3);
+  ASSERT_EQ(events.size(), 3u);
+  const std::vector<std::vector<uint8_t>> expected = {{0x38, 1, 2, 3}, {0x38, 9}, {0x38, 7, 7}};
+  for (size_t i = 0; i < 3; ++i) {
+    const auto* control = std::get_if<dco::ControlPacket>(&events[i].event);
+    ASSERT_NE(control, nullptr);
+    EXPECT_EQ(control->peer, *PeerId::make(1));
+    EXPECT_EQ(control->transport, dco::Transport::kTcp);
+    EXPECT_EQ(control->bytes, expected[i]);
+  }
+
+  const uint8_t hello[] = {0x38, 5, 6, 7, 8};
+  ASSERT_TRUE((*engine)->send_control(dco::ControlTarget{*PeerId::make(1)}, hello));
+  EXPECT_EQ(tcp.read_frame(), std::vector<uint8_t>(std::begin(hello), std::end(hello)));
+
+  const auto info = (*engine)->peer_get(*PeerId::make(1));
+  ASSERT_TRUE(info);
+  sockaddr_in ours{};
+  socklen_t len = sizeof ours;
+  ::getsockname(tcp.ours.get(), reinterpret_cast<sockaddr*>(&ours), &len);
+  EXPECT_EQ(info->config.remote, Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ours), len));
+
+  tcp.ours.reset();
+  const auto after = wait_for(**engine, 1, 3000);
+  const auto* deleted = deleted_in(after);
+  ASSERT_NE(deleted, nullptr);
+  EXPECT_EQ(deleted->reason, dco::DeleteReason::kTransportDisconnect);
+  EXPECT_TRUE((*engine)->peer_get_all().empty());
+}
+
+// A zero-length frame breaks the stream: the peer is deleted with a transport error.
+TEST(EngineDcoTcp, BrokenFramingIsATransportError) {
+  auto engine = EngineDco::start(test_options(dco::Mode::kPointToPoint));
+  ASSERT_TRUE(engine) << engine.error().message;
+  TcpPair tcp;
+  ASSERT_TRUE((*engine)->peer_new(tcp_peer(tcp.theirs.release())));
+  const uint8_t zero[] = {0, 0, 0x38};
+  ASSERT_EQ(::write(tcp.ours.get(), zero, sizeof zero), 3);
+  const auto events = wait_for(**engine, 1, 3000);
+  const auto* deleted = deleted_in(events);
+  ASSERT_NE(deleted, nullptr);
+  EXPECT_EQ(deleted->reason, dco::DeleteReason::kTransportError);
+  EXPECT_EQ(tcp.read_frame(1000), std::vector<uint8_t>{}) << "the engine closed its end";
+}
+
+// Keepalive pings go out over the connection, sealed and framed.
+TEST(EngineDcoTcp, PingsOverTheConnection) {
+  auto engine = EngineDco::start(test_options(dco::Mode::kPointToPoint));
+  ASSERT_TRUE(engine) << engine.error().message;
+  TcpPair tcp;
+  ASSERT_TRUE((*engine)->peer_new(tcp_peer(tcp.theirs.release(), dco::Keepalive{1, 30})));
+  dco::KeyConfig key;
+  key.peer = *PeerId::make(1);
+  key.encrypt.cipher_key.assign(32, 7);
+  key.decrypt.cipher_key.assign(32, 9);
+  ASSERT_TRUE((*engine)->key_new(std::move(key)));
+  const auto ping = tcp.read_frame(2500);
+  ASSERT_EQ(ping.size(), 40u);
+  EXPECT_EQ(ping[0] >> 3, 9) << "P_DATA_V2";
+}
+
+// A reader that stalls: what the socket does not take waits in the backlog, then is dropped
+// with an error once the backlog is full; when the reader drains, every frame taken arrives
+// whole and in order.
+TEST(EngineDcoTcp, BacklogKeepsFramesWholeAndInOrder) {
+  auto engine = EngineDco::start(test_options(dco::Mode::kPointToPoint));
+  ASSERT_TRUE(engine) << engine.error().message;
+  TcpPair tcp;
+  const int small = 16384;
+  ::setsockopt(tcp.ours.get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  ASSERT_TRUE((*engine)->peer_new(tcp_peer(tcp.theirs.release())));
+  std::vector<uint8_t> frame(60000, 0xab);
+  frame[0] = 0x38;
+  uint32_t taken = 0;
+  for (; taken < 10000; ++taken) {
+    std::memcpy(&frame[1], &taken, sizeof taken);
+    if (!(*engine)->send_control(dco::ControlTarget{*PeerId::make(1)}, frame)) break;
+  }
+  ASSERT_LT(taken, 10000u) << "the backlog is bounded";
+  ASSERT_GT(taken, TcpLink::kMaxBacklog / frame.size());
+  for (uint32_t i = 0; i < taken; ++i) {
+    const auto got = tcp.read_frame();
+    ASSERT_EQ(got.size(), frame.size()) << "frame " << i;
+    uint32_t seq;
+    std::memcpy(&seq, &got[1], sizeof seq);
+    ASSERT_EQ(seq, i);
+    ASSERT_EQ(got.back(), 0xab);
+  }
+  // Drained: sending works again.
+  ASSERT_TRUE((*engine)->send_control(dco::ControlTarget{*PeerId::make(1)}, frame));
 }
 
 }  // namespace
