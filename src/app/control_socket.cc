@@ -18,6 +18,23 @@ namespace {
 
 constexpr Logger kLog{"control"};
 constexpr size_t kMaxRequest = 1 << 20;  // a line longer than this closes the connection
+constexpr size_t kMaxFds = 4;            // room for a few per read; one is used, the rest closed
+
+// Takes ownership of every descriptor in `msg`'s SCM_RIGHTS messages.
+std::vector<io::Fd> take_fds(msghdr& msg, ssize_t n) {
+  std::vector<io::Fd> fds;
+  if (n < 0) return fds;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; ++i) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+      fds.emplace_back(fd);
+    }
+  }
+  return fds;
+}
 
 }  // namespace
 
@@ -36,7 +53,7 @@ Expected<ControlSocket> ControlSocket::listen(const std::string& path) {
   io::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd.valid()) return io::errno_error(errno, "control socket");
   ::unlink(path.c_str());
-  const mode_t old_mask = ::umask(0077);  // the socket is created 0600
+  const mode_t old_mask = ::umask(0177);  // the socket is created 0600
   const int rc = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   ::umask(old_mask);
   if (rc != 0) return io::errno_error(errno, "bind " + path);
@@ -60,34 +77,73 @@ void ControlSocket::flush(Client& client) {
   }
 }
 
-void ControlSocket::serve_client(dco::Dco& dco, Client& client) {
+// One recvmsg: appends the bytes and files the first descriptor that came with them under the
+// last line that begins in them (see the header). False when there is nothing to read now or
+// the connection is gone.
+bool ControlSocket::read_some(Client& client) {
   char buf[4096];
-  for (;;) {
-    const ssize_t n = ::recv(client.fd.get(), buf, sizeof buf, 0);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFds)];
+  iovec iov{buf, sizeof buf};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  const ssize_t n = ::recvmsg(client.fd.get(), &msg, MSG_CMSG_CLOEXEC);
+  std::vector<io::Fd> fds = take_fds(msg, n);  // owned at once: whatever is not filed closes
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+    client.fd.reset();
+    return false;
+  }
+  if (n < 0) return false;
+  const size_t prior = client.in.size();
+  client.in.append(buf, static_cast<size_t>(n));
+  if (fds.empty()) return true;
+  const size_t end = client.in.size();
+  const size_t nl = end >= 2 ? client.in.rfind('\n', end - 2) : std::string::npos;
+  if (nl != std::string::npos ? nl + 1 >= prior : prior == 0) {
+    client.passed.emplace_back(nl == std::string::npos ? 0 : nl + 1, std::move(fds.front()));
+  } else {
+    OVPN_LOG(kLog, LogLevel::kDebug, "descriptor in the middle of a line: closed");
+  }
+  return true;
+}
+
+void ControlSocket::answer(dco::Dco& dco, Client& client, const std::string& line, io::Fd passed) {
+  dco::Json reply;
+  const dco::Json request = dco::Json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (request.is_discarded()) {
+    reply = {{"ok", false}, {"error", "not JSON"}, {"code", "invalid-argument"}};
+  } else if (request.is_object() && request.value("cmd", dco::Json()) == "subscribe") {
+    client.subscribed = true;
+    reply = {{"ok", true}};
+  } else {
+    int fd = passed.get();
+    reply = dco::handle_request(dco, request, &fd);
+    if (fd < 0) (void)passed.release();  // taken by the DCO
+  }
+  client.out += reply.dump() + "\n";
+}  // `passed`, unless taken, closes here
+
+void ControlSocket::serve_client(dco::Dco& dco, Client& client) {
+  while (read_some(client)) {
+    size_t newline;
+    while ((newline = client.in.find('\n')) != std::string::npos) {
+      io::Fd passed;
+      if (!client.passed.empty() && client.passed.front().first == 0) {
+        passed = std::move(client.passed.front().second);
+        client.passed.erase(client.passed.begin());
+      }
+      const std::string line = client.in.substr(0, newline);
+      client.in.erase(0, newline + 1);
+      for (auto& p : client.passed) p.first -= newline + 1;  // line starts: past this line
+      answer(dco, client, line, std::move(passed));
+    }
+    if (client.in.size() > kMaxRequest) {
       client.fd.reset();
       return;
     }
-    if (n < 0) break;
-    client.in.append(buf, static_cast<size_t>(n));
   }
-  size_t newline;
-  while ((newline = client.in.find('\n')) != std::string::npos) {
-    const std::string line = client.in.substr(0, newline);
-    client.in.erase(0, newline + 1);
-    dco::Json reply;
-    const dco::Json request = dco::Json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (request.is_discarded()) {
-      reply = {{"ok", false}, {"error", "not JSON"}, {"code", "invalid-argument"}};
-    } else if (request.is_object() && request.value("cmd", dco::Json()) == "subscribe") {
-      client.subscribed = true;
-      reply = {{"ok", true}};
-    } else {
-      reply = dco::handle_request(dco, request);
-    }
-    client.out += reply.dump() + "\n";
-  }
-  if (client.in.size() > kMaxRequest) client.fd.reset();
   if (client.fd.valid()) flush(client);
 }
 
@@ -125,7 +181,7 @@ Status ControlSocket::run(dco::Dco& dco, int stop_fd) {
     if (fds[0].revents != 0) return {};
     if (fds[1].revents & POLLIN) {
       io::Fd client(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
-      if (client.valid()) clients_.push_back(Client{std::move(client), {}, {}, false});
+      if (client.valid()) clients_.push_back(Client{std::move(client), {}, {}, false, {}});
     }
     if (fds[2].revents & POLLIN) forward_notifications(dco);
     for (size_t i = 3; i < fds.size(); ++i) {

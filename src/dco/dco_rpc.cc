@@ -15,10 +15,19 @@ Json from_status(const Status& st) { return st ? ok() : failed(st.error()); }
 
 Json invalid(const std::string& what) { return failed(Error{Errc::kInvalidArgument, what}); }
 
-Json peer_new(Dco& dco, const Json& req) {
+Json peer_new(Dco& dco, const Json& req, int* passed_fd) {
   auto config = peer_config_from_json(req.value("peer", Json::object()));
   if (!config) return failed(config.error());
-  return from_status(dco.peer_new(std::move(*config)));
+  const bool tcp = config->transport == Transport::kTcp;
+  if (tcp) {
+    if (passed_fd == nullptr || *passed_fd < 0) {
+      return invalid("peer.transport: a tcp peer's socket must come with the request (SCM_RIGHTS)");
+    }
+    config->tcp_fd = *passed_fd;
+  }
+  auto st = dco.peer_new(std::move(*config));
+  if (st && tcp) *passed_fd = -1;  // the DCO owns it now
+  return from_status(st);
 }
 
 Json peer_set(Dco& dco, const Json& req) {
@@ -113,14 +122,14 @@ Json device(Dco& dco) {
 
 }  // namespace
 
-Json handle_request(Dco& dco, const Json& request) {
+Json handle_request(Dco& dco, const Json& request, int* passed_fd) {
   if (!request.is_object() || !request.contains("cmd") || !request["cmd"].is_string()) {
     return invalid("cmd: missing");
   }
   const auto& cmd = request["cmd"].get_ref<const std::string&>();
   Json reply;
   if (cmd == "peer_new") {
-    reply = peer_new(dco, request);
+    reply = peer_new(dco, request, passed_fd);
   } else if (cmd == "peer_set") {
     reply = peer_set(dco, request);
   } else if (cmd == "peer_get") {

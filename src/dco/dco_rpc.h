@@ -2,7 +2,7 @@
 // One request of the local control protocol, dispatched to a Dco. Sans-I/O: the socket server
 // (src/app/) reads lines and writes the replies; this turns a request into a reply.
 //
-//   {"cmd":"peer_new", "peer":{...}}          -> {"ok":true}
+//   {"cmd":"peer_new", "peer":{...}}          -> {"ok":true}  ("transport":"tcp": see below)
 //   {"cmd":"peer_set", "peer":{...}}          -> {"ok":true}
 //   {"cmd":"peer_get", "id":1}                -> {"ok":true, "peer":{...info...}}
 //   {"cmd":"peer_get"}                        -> {"ok":true, "peers":[...]}
@@ -20,7 +20,10 @@
 
 namespace ovpn::dco {
 
+// `passed_fd`, if not null, is a descriptor that came with the request (-1: none). A peer_new
+// with "transport":"tcp" takes it as its connected socket (and fails without one): on success
+// the DCO owns it and *passed_fd becomes -1; otherwise it stays the caller's to close.
 // Thread: control.
-Json handle_request(Dco& dco, const Json& request);
+Json handle_request(Dco& dco, const Json& request, int* passed_fd = nullptr);
 
 }  // namespace ovpn::dco

@@ -1,6 +1,7 @@
 // dcoctl: drives an ovpnd engine (--dco-only) by hand through its control socket, as
 // ovpn-cli drives the Linux ovpn module. Every command is one JSON request (see
 // src/dco/dco_rpc.h); `show` prints peers the way `wg show` does, `--json` prints the replies.
+// peer-new with --tcp-connect/--tcp-accept passes the TCP socket it made with the request.
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -18,6 +19,7 @@
 #include "crypto/data_keys.h"
 #include "dco/dco_json.h"
 #include "proto/static_key.h"
+#include "tcp_peer.h"
 
 namespace {
 
@@ -28,6 +30,9 @@ constexpr const char* kUsage =
     "  show [PEER]                               peers, keys, counters, drops\n"
     "  peer-new ID [remote ADDR:PORT] [vpn-ipv4 A] [vpn-ipv6 A] [route PREFIX]...\n"
     "           [keepalive INTERVAL TIMEOUT] [tx-id ID] [local ADDR]\n"
+    "           [--tcp-connect ADDR:PORT [--tcp-bind ADDR[:PORT]] | --tcp-accept ADDR:PORT]\n"
+    "           [--timeout SECONDS]              a TCP peer: dcoctl connects or accepts one\n"
+    "                                            connection (in 30 s) and passes the socket\n"
     "  peer-set ID [remote ADDR:PORT] [keepalive I T] [route PREFIX]...\n"
     "  peer-del ID\n"
     "  genkey                                    print a fresh random key2 block (hex)\n"
@@ -56,9 +61,25 @@ class Connection {
   ~Connection() {
     if (fd_ >= 0) ::close(fd_);
   }
-  bool send(const Json& request) {
-    const std::string line = request.dump() + "\n";
-    return ::send(fd_, line.data(), line.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(line.size());
+  // Sends one request line; `pass_fd`, if any, goes with it (SCM_RIGHTS) in the same sendmsg,
+  // as the control socket requires.
+  bool send(const Json& request, int pass_fd = -1) {
+    std::string line = request.dump() + "\n";
+    iovec iov{line.data(), line.size()};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    if (pass_fd >= 0) {
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof control;
+      cmsghdr* c = CMSG_FIRSTHDR(&msg);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN(sizeof(int));
+      std::memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+    }
+    return ::sendmsg(fd_, &msg, MSG_NOSIGNAL) == static_cast<ssize_t>(line.size());
   }
   // The next line, or nullopt when the connection closed.
   std::optional<Json> receive() {
@@ -121,6 +142,29 @@ std::optional<Json> peer_fields(const std::vector<std::string>& a, size_t i, Jso
   }
   if (!routes.empty()) peer["routes"] = routes;
   return peer;
+}
+
+// Takes dcoctl's own TCP options out of peer-new's arguments.
+bool take_tcp_options(std::vector<std::string>& a, ovpn::dcoctl::TcpOptions& o) {
+  for (size_t i = 2; i < a.size();) {
+    const std::string& k = a[i];
+    if (k != "--tcp-connect" && k != "--tcp-bind" && k != "--tcp-accept" && k != "--timeout") {
+      ++i;
+      continue;
+    }
+    if (i + 1 >= a.size()) return false;
+    const std::string v = a[i + 1];
+    if (k == "--timeout") {
+      uint32_t s;
+      if (!parse_u32(v, s) || s == 0 || s > 86400) return false;
+      o.timeout_s = static_cast<int>(s);
+    } else {
+      (k == "--tcp-connect" ? o.connect : k == "--tcp-bind" ? o.bind : o.accept) = v;
+    }
+    a.erase(a.begin() + static_cast<std::ptrdiff_t>(i),
+            a.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+  }
+  return true;
 }
 
 // key-new: the keys of one side of a key2 file, as TLS-EKM would have produced them.
@@ -245,6 +289,7 @@ int main(int argc, char** argv) {
 
   Json request;
   uint32_t id = 0;
+  ovpn::dcoctl::TcpOptions tcp;
   if (cmd == "show") {
     request = {{"cmd", "peer_get"}};
     if (a.size() > 1) {
@@ -252,7 +297,10 @@ int main(int argc, char** argv) {
       request["id"] = id;
     }
   } else if ((cmd == "peer-new" || cmd == "peer-set") && a.size() >= 2 && parse_u32(a[1], id)) {
-    auto peer = peer_fields(a, 2, Json{{"id", id}});
+    if (cmd == "peer-new" && !take_tcp_options(a, tcp)) return fail(cmd + ": bad TCP options");
+    Json fields{{"id", id}};
+    if (tcp.any()) fields["transport"] = "tcp";
+    auto peer = peer_fields(a, 2, fields);
     if (!peer) return fail(cmd + ": bad arguments (see dcoctl --help)");
     request = {{"cmd", cmd == "peer-new" ? "peer_new" : "peer_set"}, {"peer", *peer}};
   } else if (cmd == "peer-del" && a.size() == 2 && parse_u32(a[1], id)) {
@@ -284,7 +332,15 @@ int main(int argc, char** argv) {
   Connection conn;
   if (!conn.open(socket_path))
     return fail("cannot connect to " + socket_path + ": " + std::strerror(errno));
-  if (!conn.send(request)) return fail("send failed");
+  ovpn::io::Fd tcp_fd;  // ours closes after the send: the engine holds its own
+  if (tcp.any()) {
+    std::string error;
+    tcp_fd = ovpn::dcoctl::open_tcp(tcp, error);
+    if (!tcp_fd.valid()) return fail(error);
+    std::fprintf(stderr, "dcoctl: tcp %s\n", ovpn::dcoctl::tcp_description(tcp_fd.get()).c_str());
+  }
+  if (!conn.send(request, tcp_fd.get())) return fail("send failed");
+  tcp_fd.reset();
   auto reply = conn.receive();
   if (!reply || reply->is_discarded()) return fail("no reply from the engine");
   if (!reply->value("ok", false)) return fail(reply->value("error", std::string("failed")));

@@ -1,6 +1,10 @@
 // The JSON control protocol over a DCO (here the fake): requests map one for one onto the API,
 // replies carry what the API returns, and bad requests get clear errors, never an exception.
 
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "dco/dco_rpc.h"
@@ -83,6 +87,37 @@ TEST_F(DcoRpc, ErrorsNameTheField) {
             std::string::npos);
   EXPECT_NE(error(R"({"cmd":"send_control","peer":1,"bytes":"xyz"})").find("bytes: not hex"),
             std::string::npos);
+}
+
+// A tcp peer_new takes the descriptor passed with it; without one it fails, saying why, and a
+// request that fails leaves the descriptor with the caller.
+TEST_F(DcoRpc, TcpPeerNewTakesThePassedSocket) {
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  Json tcp = Json::parse(R"({"cmd":"peer_new",
+                             "peer":{"id":1,"transport":"tcp","vpn_ipv4":"10.8.0.2"}})");
+  const Json no_fd = handle_request(*dco_, tcp);
+  EXPECT_EQ(no_fd["ok"], false);
+  EXPECT_NE(no_fd.value("error", "").find("SCM_RIGHTS"), std::string::npos) << no_fd.dump();
+  int none = -1;
+  EXPECT_EQ(handle_request(*dco_, tcp, &none)["ok"], false);
+
+  int fd = sv[0];
+  Json with_remote = tcp;
+  with_remote["peer"]["remote"] = "192.0.2.1:1194";  // a TCP peer's remote is its socket's
+  EXPECT_EQ(handle_request(*dco_, with_remote, &fd)["ok"], false);
+  EXPECT_EQ(fd, sv[0]);
+  const Json udp = Json::parse(
+      R"({"cmd":"peer_new","peer":{"id":2,"remote":"192.0.2.1:1194","vpn_ipv4":"10.8.0.3"}})");
+  EXPECT_EQ(handle_request(*dco_, udp, &fd)["ok"], true);
+  EXPECT_EQ(fd, sv[0]) << "a UDP peer takes no socket";
+
+  EXPECT_EQ(handle_request(*dco_, tcp, &fd)["ok"], true);
+  EXPECT_EQ(fd, -1);
+  EXPECT_EQ(call(R"({"cmd":"peer_get","id":1})")["peer"]["transport"], "tcp");
+  EXPECT_EQ(call(R"({"cmd":"peer_del","id":1})")["ok"], true);
+  EXPECT_EQ(::fcntl(sv[0], F_GETFD), -1) << "the DCO closed the socket with its peer";
+  ::close(sv[1]);
 }
 
 // Any JSON shape is answered with a reply, never an exception.
