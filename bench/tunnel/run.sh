@@ -164,7 +164,7 @@ install_packages() {
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing: ${missing[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 build_ovpnd() {

@@ -1,8 +1,12 @@
 #pragma once
 // An Endpoint that one thread may replace while others read it, without a lock: a seqlock
-// over atomic words (every access is atomic, so it is also race-free for TSan). Reads are a
-// few relaxed loads; writes (a peer floating) are rare. Readers retry while a write is in
-// progress.
+// over atomic words (every access is atomic, so it is also race-free for TSan). Writes (a peer
+// floating) are rare; readers retry while one is in progress.
+//
+// The ordering uses release stores and acquire loads of the words instead of fences (which
+// TSan does not model): a reader that sees any word of a new write also sees the odd sequence
+// number before it, so its second look at the sequence tells it to retry. On x86 every one of
+// these is a plain move.
 
 #include <atomic>
 #include <cstdint>
@@ -20,13 +24,13 @@ class AtomicEndpoint {
   void store(const Endpoint& e) noexcept {
     const uint64_t s = seq_.load(std::memory_order_relaxed);
     seq_.store(s + 1, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_release);
     uint64_t w[2];
     std::memcpy(w, e.address().bytes(), 16);
-    words_[0].store(w[0], std::memory_order_relaxed);
-    words_[1].store(w[1], std::memory_order_relaxed);
+    // Release: the odd sequence number is visible before any of the new words.
+    words_[0].store(w[0], std::memory_order_release);
+    words_[1].store(w[1], std::memory_order_release);
     meta_.store(static_cast<uint64_t>(e.port()) | (e.is_v4() ? uint64_t{1} << 32 : 0),
-                std::memory_order_relaxed);
+                std::memory_order_release);
     seq_.store(s + 2, std::memory_order_release);
   }
 
@@ -34,10 +38,10 @@ class AtomicEndpoint {
   Endpoint load() const noexcept {
     for (;;) {
       const uint64_t s1 = seq_.load(std::memory_order_acquire);
-      const uint64_t w0 = words_[0].load(std::memory_order_relaxed);
-      const uint64_t w1 = words_[1].load(std::memory_order_relaxed);
-      const uint64_t meta = meta_.load(std::memory_order_relaxed);
-      std::atomic_thread_fence(std::memory_order_acquire);
+      // Acquire: the second sequence load below cannot move above these.
+      const uint64_t w0 = words_[0].load(std::memory_order_acquire);
+      const uint64_t w1 = words_[1].load(std::memory_order_acquire);
+      const uint64_t meta = meta_.load(std::memory_order_acquire);
       if ((s1 & 1) != 0 || seq_.load(std::memory_order_relaxed) != s1) continue;
       uint8_t bytes[16];
       std::memcpy(bytes, &w0, 8);
