@@ -12,6 +12,7 @@
 #include "dco/notification_queue.h"
 #include "engine/counters.h"
 #include "engine/peer_table.h"
+#include "engine/published_table.h"
 #include "io/tun.h"
 #include "io/udp_socket.h"
 
@@ -29,12 +30,9 @@ struct EngineContext {
   // Set before the threads start. Thread: any.
   std::function<void()> kick_housekeeping;
 
-  // Thread: control writes (publish), shards and housekeeping read once per batch.
-  std::atomic<std::shared_ptr<const PeerTable>> table;
-
-  std::shared_ptr<const PeerTable> snapshot() const noexcept {
-    return table.load(std::memory_order_acquire);
-  }
+  // Thread: control publishes; each shard reads through its own PublishedTable::Reader once
+  // per round.
+  PublishedTable table;
 };
 
 }  // namespace ovpn::engine

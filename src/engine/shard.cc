@@ -89,14 +89,14 @@ void Shard::run() {
                io::errno_text(errno).c_str());
       return;
     }
-    const auto table = ctx_.snapshot();
+    const PeerTable& table = table_reader_.current(ctx_.table);
     for (int i = 0; i < n; ++i) {
       if (events[i].data.u64 == kTunTag) {
-        for (int r = 0; r < kRoundsPerEvent; ++r) pump_tun(*table);
+        for (int r = 0; r < kRoundsPerEvent; ++r) pump_tun(table);
       } else if (events[i].data.u64 == kUdpTag) {
-        for (int r = 0; r < kRoundsPerEvent; ++r) pump_udp(*table);
+        for (int r = 0; r < kRoundsPerEvent; ++r) pump_udp(table);
       } else if (events[i].data.u64 >> 56 == kTcpTag) {
-        pump_tcp(*table, events[i].data.u64, events[i].events);
+        pump_tcp(table, events[i].data.u64, events[i].events);
       }
     }
   }

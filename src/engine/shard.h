@@ -58,6 +58,7 @@ class Shard {
   std::thread thread_;
   std::atomic<bool> stop_{false};
 
+  PublishedTable::Reader table_reader_;
   PacketPool pool_;
   std::vector<PacketBuf> bufs_;
   std::vector<io::UdpRecvMeta> meta_;

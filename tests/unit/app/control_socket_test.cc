@@ -84,6 +84,7 @@ class Client {
       msg.msg_control = control.data();
       msg.msg_controllen = control.size();
       cmsghdr* c = CMSG_FIRSTHDR(&msg);
+      ASSERT_NE(c, nullptr);
       c->cmsg_level = SOL_SOCKET;
       c->cmsg_type = SCM_RIGHTS;
       c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
