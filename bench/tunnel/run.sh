@@ -7,6 +7,8 @@
 #   │ ovbd1    10.210.2.1  ovpnd --threads 1          UDP 1196  ovpnd --threads 1 10.210.2.2 ovbd1   │
 #   │ ovbovpn  10.210.3.1  openvpn --tls-server       UDP 1195  openvpn --tls-client 10.210.3.2 ovbovpn │
 #   │ ovbwg*a  10.210.4.1  wireguard-go               UDP 51820 wireguard-go    10.210.4.2 ovbwg*b  │
+#   │ ovbd2    10.210.5.1  ovpnd (default)            TCP 1197  ovpnd (default)  10.210.5.2 ovbd2    │
+#   │ ovbovpnt 10.210.6.1  openvpn --proto tcp-server TCP 1198  openvpn tcp-client 10.210.6.2 ovbovpnt │
 #   │ ovb-a    10.210.0.1 ══════════════════ veth pair ══════════════════ 10.210.0.2 ovb-b           │
 #   └────────────────────────────────────┘                 └────────────────────────────────────┘
 #
@@ -25,15 +27,16 @@
 # AES-256-GCM, as in scripts/tunnel_demo.sh) with the default --threads and with --threads 1;
 # Debian's OpenVPN 2.6 in userspace (--disable-dco), TLS with a throwaway ECDSA P-256 PKI,
 # --data-ciphers AES-256-GCM, p2p, default MTU, no compression, no extra tuning; Debian's
-# wireguard-go (userspace TUN) keyed with `wg`. ovpnd over TCP is not implemented yet, so there is
-# no TCP-transport row.
+# wireguard-go (userspace TUN) keyed with `wg`; and over TCP, ovpnd (dcoctl makes the
+# connection and hands it to the engines) against OpenVPN with --proto tcp-server/tcp-client.
 # Every cell is the median of --runs runs; the runs are interleaved (round 1 runs every test on
 # every path, then round 2, ...; the path order rotates each round) so that drift on a shared,
 # noisy machine hits every path alike. The client and server iperf3 and both VPN ends all share
 # this machine's cores, so the numbers are a same-box comparison, not a link capacity.
 #
 # Usage (as root): bench/tunnel/run.sh [--time SECONDS] [--runs N] [--markdown FILE]
-#                  [--paths veth,ovpnd,ovpnd1,openvpn,wggo] [--results DIR] [--no-build]
+#                  [--paths veth,ovpnd,ovpnd1,openvpn,wggo,ovpnd-tcp,openvpn-tcp]
+#                  [--results DIR] [--no-build]
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -48,7 +51,7 @@ RUNS=3
 MARKDOWN=""
 RESULTS=""
 BUILD=1
-ALL_PATHS=(veth ovpnd ovpnd1 openvpn wggo)
+ALL_PATHS=(veth ovpnd ovpnd1 openvpn wggo ovpnd-tcp openvpn-tcp)
 PATHS=("${ALL_PATHS[@]}")
 TESTS=(tcp1 tcp4 udp64)
 
@@ -61,6 +64,7 @@ WORK=""
 
 declare -A TARGET=(
   [veth]=10.210.0.1 [ovpnd]=10.210.1.1 [ovpnd1]=10.210.2.1 [openvpn]=10.210.3.1 [wggo]=10.210.4.1
+  [ovpnd-tcp]=10.210.5.1 [openvpn-tcp]=10.210.6.1
 )
 
 log() { printf '[ovbench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -215,16 +219,36 @@ ovpnd_engine() {
   wait_for 5 test -S "$WORK/$path-$side.sock" || die "ovpnd ($path, $side) did not start"
 }
 
-# setup_ovpnd PATH DEV PORT NET [--threads N]: two engines keyed by hand, as tunnel_demo.sh does.
+# ovpnd_peers PATH PORT TRANSPORT(udp|tcp): peer 1 on both engines. Over TCP, dcoctl in a
+# accepts the connection that dcoctl in b makes, and each hands its socket to its engine.
+ovpnd_peers() {
+  local path=$1 port=$2 accept_pid
+  if [ "$3" = udp ]; then
+    "$DCOCTL" --socket "$WORK/$path-a.sock" peer-new 1 remote "10.210.0.2:$port" keepalive 10 60
+    "$DCOCTL" --socket "$WORK/$path-b.sock" peer-new 1 remote "10.210.0.1:$port" keepalive 10 60
+    return
+  fi
+  ip netns exec "$NS_A" "$DCOCTL" --socket "$WORK/$path-a.sock" peer-new 1 \
+    --tcp-accept "10.210.0.1:$port" --timeout 10 keepalive 10 60 &
+  accept_pid=$!
+  wait_for 5 tcp_listening "$port" || die "dcoctl --tcp-accept ($path) did not listen"
+  ip netns exec "$NS_B" "$DCOCTL" --socket "$WORK/$path-b.sock" peer-new 1 \
+    --tcp-connect "10.210.0.1:$port" keepalive 10 60
+  wait "$accept_pid" || die "dcoctl --tcp-accept ($path) failed"
+}
+
+tcp_listening() { [ -n "$(ip netns exec "$NS_A" ss -Hltn "sport = :$1")" ]; }
+
+# setup_ovpnd PATH DEV PORT NET TRANSPORT [--threads N]: two engines keyed by hand, as
+# tunnel_demo.sh does.
 setup_ovpnd() {
-  local path=$1 dev=$2 port=$3 net=$4 shards
-  shift 4
+  local path=$1 dev=$2 port=$3 net=$4 transport=$5 shards
+  shift 5
   ovpnd_engine "$path" a "$NS_A" "$dev" "$port" "$net" "$@"
   ovpnd_engine "$path" b "$NS_B" "$dev" "$port" "$net" "$@"
   "$DCOCTL" genkey >"$WORK/$path.key"
   {
-    "$DCOCTL" --socket "$WORK/$path-a.sock" peer-new 1 remote "10.210.0.2:$port" keepalive 10 60
-    "$DCOCTL" --socket "$WORK/$path-b.sock" peer-new 1 remote "10.210.0.1:$port" keepalive 10 60
+    ovpnd_peers "$path" "$port" "$transport"
     "$DCOCTL" --socket "$WORK/$path-a.sock" key-new 1 primary 0 AES-256-GCM "$WORK/$path.key" server
     "$DCOCTL" --socket "$WORK/$path-b.sock" key-new 1 primary 0 AES-256-GCM "$WORK/$path.key" client
   } >"$WORK/$path-dcoctl.log"
@@ -233,13 +257,16 @@ setup_ovpnd() {
   local what
   what="${shards:-?} thread$([ "${shards:-}" = 1 ] || echo s)"
   [ $# -eq 0 ] && what+=", default"
-  label "$path" "ovpnd ($what)" "two ovpnd --dco-only engines keyed with dcoctl, AES-256-GCM, \
-p2p over UDP, $what, tun MTU $(link_mtu "$NS_A" "$dev")"
+  local name="ovpnd ($what)"
+  [ "$transport" = tcp ] && name="ovpnd over TCP ($what)"
+  label "$path" "$name" "two ovpnd --dco-only engines keyed with dcoctl, AES-256-GCM, \
+p2p over ${transport^^}, $what, tun MTU $(link_mtu "$NS_A" "$dev")"
 }
 
-# make_pki DIR: a throwaway ECDSA P-256 CA, a server and a client certificate.
+# make_pki DIR: a throwaway ECDSA P-256 CA, a server and a client certificate (made once).
 make_pki() {
   local dir=$1 who eku
+  [ -f "$dir/client.crt" ] && return 0
   mkdir -p "$dir"
   (
     umask 077
@@ -259,36 +286,46 @@ make_pki() {
   ) >"$WORK/pki.log" 2>&1 || die "openssl: $(tail -3 "$WORK/pki.log")"
 }
 
-# openvpn_ready: both ends have logged "Initialization Sequence Completed" (dies if one exited).
+# openvpn_ready PATH: both ends have logged "Initialization Sequence Completed" (dies if one
+# exited).
 openvpn_ready() {
-  vpn_alive openvpn || die "OpenVPN exited: $(tail -1 "$WORK/openvpn-a.log") / $(tail -1 "$WORK/openvpn-b.log")"
-  grep -q "Initialization Sequence Completed" "$WORK/openvpn-a.log" &&
-    grep -q "Initialization Sequence Completed" "$WORK/openvpn-b.log"
+  vpn_alive "$1" || die "OpenVPN exited: $(tail -1 "$WORK/$1-a.log") / $(tail -1 "$WORK/$1-b.log")"
+  grep -q "Initialization Sequence Completed" "$WORK/$1-a.log" &&
+    grep -q "Initialization Sequence Completed" "$WORK/$1-b.log"
 }
 
-# setup_openvpn: stock OpenVPN 2.6, userspace data channel, TLS, p2p over UDP.
+# setup_openvpn PATH DEV PORT NET TRANSPORT(udp|tcp): stock OpenVPN 2.6, userspace data
+# channel, TLS, p2p.
 setup_openvpn() {
-  local pki=$WORK/pki
+  local path=$1 dev=$2 port=$3 net=$4 transport=$5 pki=$WORK/pki
   make_pki "$pki"
-  local common=(--dev ovbovpn --dev-type tun --proto udp --topology p2p --disable-dco
+  local common=(--dev "$dev" --dev-type tun --topology p2p --disable-dco
     --data-ciphers AES-256-GCM --ca "$pki/ca.crt" --ping 10 --ping-restart 60 --verb 1)
-  start_bg openvpn-a "$NS_A" openvpn "${common[@]}" --tls-server --dh none \
+  local proto_a=(--proto udp --lport "$port" --remote 10.210.0.2 --rport "$port")
+  local proto_b=(--proto udp --lport "$port" --remote 10.210.0.1 --rport "$port")
+  if [ "$transport" = tcp ]; then
+    proto_a=(--proto tcp-server --lport "$port")
+    proto_b=(--proto tcp-client --remote 10.210.0.1 --rport "$port" --nobind)
+  fi
+  start_bg "$path-a" "$NS_A" openvpn "${common[@]}" --tls-server --dh none \
     --cert "$pki/server.crt" --key "$pki/server.key" --remote-cert-tls client \
-    --local 10.210.0.1 --lport 1195 --remote 10.210.0.2 --rport 1195 \
-    --ifconfig 10.210.3.1 10.210.3.2
-  echo "$BG_PID" >>"$WORK/vpn.openvpn"
-  start_bg openvpn-b "$NS_B" openvpn "${common[@]}" --tls-client \
+    --local 10.210.0.1 "${proto_a[@]}" --ifconfig "10.210.$net.1" "10.210.$net.2"
+  echo "$BG_PID" >>"$WORK/vpn.$path"
+  [ "$transport" = tcp ] && { wait_for 10 tcp_listening "$port" || die "OpenVPN did not listen"; }
+  start_bg "$path-b" "$NS_B" openvpn "${common[@]}" --tls-client \
     --cert "$pki/client.crt" --key "$pki/client.key" --remote-cert-tls server \
-    --local 10.210.0.2 --lport 1195 --remote 10.210.0.1 --rport 1195 \
-    --ifconfig 10.210.3.2 10.210.3.1
-  echo "$BG_PID" >>"$WORK/vpn.openvpn"
-  wait_for 30 openvpn_ready ||
-    die "OpenVPN: no 'Initialization Sequence Completed' within 30 s: $(tail -1 "$WORK/openvpn-b.log")"
-  wait_for 10 ping_ok "$NS_B" 10.210.3.1 || die "no ping through OpenVPN"
-  local version
+    "${proto_b[@]}" --ifconfig "10.210.$net.2" "10.210.$net.1"
+  echo "$BG_PID" >>"$WORK/vpn.$path"
+  wait_for 30 openvpn_ready "$path" ||
+    die "OpenVPN: no 'Initialization Sequence Completed' within 30 s: $(tail -1 "$WORK/$path-b.log")"
+  wait_for 10 ping_ok "$NS_B" "10.210.$net.1" || die "no ping through OpenVPN ($path)"
+  local version name
   version=$(openvpn --version | awk 'NR==1 {print $2}')
-  label openvpn "OpenVPN $version" "Debian's openvpn $version, --disable-dco (userspace), TLS \
-(ECDSA P-256 certificates), AES-256-GCM, p2p over UDP, no compression, tun MTU $(link_mtu "$NS_A" ovbovpn)"
+  name="OpenVPN $version"
+  [ "$transport" = tcp ] && name+=" over TCP"
+  label "$path" "$name" "Debian's openvpn $version, --disable-dco (userspace), TLS \
+(ECDSA P-256 certificates), AES-256-GCM, p2p over ${transport^^}, no compression, tun MTU \
+$(link_mtu "$NS_A" "$dev")"
 }
 
 # setup_wggo: wireguard-go in each namespace (userspace TUN), keyed with wg.
@@ -323,9 +360,11 @@ keyed with wg, ChaCha20-Poly1305, tun MTU $(link_mtu "$NS_A" "$WG_A")"
 setup_path() {
   case $1 in
     veth) ;; # the veth pair is made first, by setup_veth
-    ovpnd) setup_ovpnd ovpnd ovbd0 1194 1 ;;
-    ovpnd1) setup_ovpnd ovpnd1 ovbd1 1196 2 --threads 1 ;;
-    openvpn) setup_openvpn ;;
+    ovpnd) setup_ovpnd ovpnd ovbd0 1194 1 udp ;;
+    ovpnd1) setup_ovpnd ovpnd1 ovbd1 1196 2 udp --threads 1 ;;
+    ovpnd-tcp) setup_ovpnd ovpnd-tcp ovbd2 1197 5 tcp ;;
+    openvpn) setup_openvpn openvpn ovbovpn 1195 3 udp ;;
+    openvpn-tcp) setup_openvpn openvpn-tcp ovbovpnt 1198 6 tcp ;;
     wggo) setup_wggo ;;
   esac
 }

@@ -141,6 +141,13 @@ def ratio(a, b):
     return None if a is None or not b else a / b
 
 
+def reference(path, ref):
+    """A path over TCP is compared with OpenVPN over TCP: the same transport."""
+    if ref == "openvpn" and path.endswith("-tcp"):
+        return "openvpn-tcp"
+    return ref
+
+
 def fmt_ratio(value):
     return fmt(value, "%.2f×")
 
@@ -170,6 +177,7 @@ def main_table(res):
                        + fmt(res.median(path, "udp64", "loss"), " (%.0f%%)", "") + note)
         row.append(fmt(res.median(path, "tcp1", "cpu_per_gb"), "%.2f") if path != "veth" else "–")
         for ref, _ in REFERENCES:
+            ref = reference(path, ref)
             row.append(fmt_ratio(ratio(res.value(path, "tcp1"), res.value(ref, "tcp1"))))
         rows.append(row)
     return head, rows
@@ -186,6 +194,7 @@ def ratio_table(res):
             continue
         row = [res.labels[path]]
         for ref, _ in REFERENCES[:2]:
+            ref = reference(path, ref)
             for test in TESTS:
                 row.append(fmt_ratio(ratio(res.value(path, test), res.value(ref, test))))
             row.append(fmt_ratio(ratio(res.median(path, "tcp1", "cpu_per_gb"),
@@ -255,7 +264,8 @@ def report(res):
         "",
         "\n".join("- **%s**: %s" % (res.labels[p], res.descriptions[p]) for p in res.paths),
         "",
-        "Ratios of medians (throughput: above 1 is faster; CPU/GB: below 1 is cheaper):",
+        "Ratios of medians (throughput: above 1 is faster; CPU/GB: below 1 is cheaper). "
+        "Paths over TCP are compared with OpenVPN over TCP in the OpenVPN columns:",
         "",
         render(*ratio_table(res)),
         "",
