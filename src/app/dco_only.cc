@@ -57,7 +57,9 @@ const char* const kDcoOnlyUsage =
     "  --mssfix N            clamp TCP MSS to N, both ways (default MTU - 40; 0: off)\n"
     "  --ifconfig ADDR/LEN   interface address (repeatable; IPv4 or IPv6)\n"
     "  --route PREFIX        route a prefix into the device (repeatable)\n"
-    "  --control PATH        control socket (default /run/ovpnd/dco.sock)\n";
+    "  --control PATH        control socket (default /run/ovpnd/dco.sock)\n"
+    "  --udp-offload on|off  UDP GSO on send and GRO on receive, where the kernel has them\n"
+    "                        (default on)\n";
 
 Expected<DcoOnlyOptions> parse_dco_only_args(const std::vector<std::string>& args) {
   DcoOnlyOptions o;
@@ -107,6 +109,9 @@ Expected<DcoOnlyOptions> parse_dco_only_args(const std::vector<std::string>& arg
       o.routes.push_back(*p);
     } else if (name == "control") {
       o.control = value;
+    } else if (name == "udp-offload") {
+      if (value != "on" && value != "off") return bad_option(name, "on or off, not " + value);
+      o.udp_offload = value == "on";
     } else {
       return bad_option(name, "unknown option");
     }
@@ -130,6 +135,7 @@ Status run_dco_only(const DcoOnlyOptions& o) {
   eo.threads = o.threads;
   eo.listen = o.listen;
   eo.max_mss = o.mssfix.value_or(engine::mss_for_mtu(o.mtu));
+  eo.udp_offload = o.udp_offload;
   auto engine = engine::EngineDco::start(eo);
   if (!engine) return forward_error(std::move(engine));
   if (auto st = configure_device(o, **engine); !st) return st;

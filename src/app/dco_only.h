@@ -22,6 +22,7 @@ struct DcoOnlyOptions {
   std::vector<std::pair<IpAddress, uint8_t>> addresses;  // interface addresses with prefix
   std::vector<IpPrefix> routes;                          // routed into the device
   std::string control = "/run/ovpnd/dco.sock";
+  bool udp_offload = true;  // UDP GSO/GRO where the kernel has them
 };
 
 // Parses the command line after "--dco-only". Errors name the option.

@@ -33,8 +33,8 @@ Expected<std::unique_ptr<EngineDco>> EngineDco::start(const EngineOptions& optio
 
   // The first socket may bind port 0; the others join the port it got.
   Endpoint bind = options.listen;
-  const io::UdpSocketOptions socket_options{true, false, options.socket_buffer,
-                                            options.socket_buffer, true};
+  const io::UdpSocketOptions socket_options{
+      true, false, options.socket_buffer, options.socket_buffer, true, options.udp_offload};
   for (size_t i = 0; i < ctx.shards; ++i) {
     auto socket = io::UdpSocket::open(bind, socket_options);
     if (!socket) return forward_error(std::move(socket));
@@ -67,9 +67,11 @@ Expected<std::unique_ptr<EngineDco>> EngineDco::start(const EngineOptions& optio
   }
   for (auto& shard : engine->shards_) shard->start(options.pin_threads);
   engine->housekeeping_ = std::thread([e = engine.get()] { e->housekeeping_loop(); });
-  OVPN_LOG(kLog, LogLevel::kInfo, "engine up: %s, %zu shards, %s, listening on %s",
+  OVPN_LOG(kLog, LogLevel::kInfo,
+           "engine up: %s, %zu shards, %s, listening on %s (UDP GSO %s, GRO %s)",
            ctx.tun->name().c_str(), ctx.shards, dco::mode_name(options.mode),
-           ctx.local.to_string().c_str());
+           ctx.local.to_string().c_str(), ctx.sockets[0].gso() ? "on" : "off",
+           ctx.sockets[0].gro() ? "on" : "off");
   return engine;
 }
 

@@ -5,6 +5,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "common/clock.h"
 #include "common/log.h"
 #include "engine/data_path.h"
@@ -18,7 +20,8 @@ constexpr uint64_t kTunTag = 1;
 constexpr uint64_t kUdpTag = 2;
 constexpr uint64_t kWakeTag = 3;
 constexpr uint64_t kTcpTag = 4;  // in the top byte; serial and peer id below
-// Rounds per readiness event: bounded, so that one direction cannot starve the other.
+// Rounds per readiness event: bounded, so that one direction cannot starve the other. A round
+// that finds its queue empty ends the event's rounds (another would only cost a syscall).
 constexpr int kRoundsPerEvent = 4;
 
 }  // namespace
@@ -92,9 +95,11 @@ void Shard::run() {
     const PeerTable& table = table_reader_.current(ctx_.table);
     for (int i = 0; i < n; ++i) {
       if (events[i].data.u64 == kTunTag) {
-        for (int r = 0; r < kRoundsPerEvent; ++r) pump_tun(table);
+        for (int r = 0; r < kRoundsPerEvent && pump_tun(table); ++r) {
+        }
       } else if (events[i].data.u64 == kUdpTag) {
-        for (int r = 0; r < kRoundsPerEvent; ++r) pump_udp(table);
+        for (int r = 0; r < kRoundsPerEvent && pump_udp(table); ++r) {
+        }
       } else if (events[i].data.u64 >> 56 == kTcpTag) {
         pump_tcp(table, events[i].data.u64, events[i].events);
       }
@@ -103,19 +108,24 @@ void Shard::run() {
 }
 
 // TUN -> wire: read up to a batch of inner packets, seal each for its peer, send them all.
-void Shard::pump_tun(const PeerTable& table) {
+// True when the batch filled up: more may be waiting.
+bool Shard::pump_tun(const PeerTable& table) {
   const uint64_t now_ms = monotonic_ms();
   ShardCounters& unattributed = ctx_.unattributed[index_];
   send_items_.clear();
   send_peers_.clear();
   tcp_packets_.clear();
   tcp_peers_.clear();
+  bool drained = false;
   for (auto& buf : bufs_) {
     buf.reset(kPacketHeadroom);
     const io::IoResult r = ctx_.tun->read(index_, buf);
     if (!r) {
-      if (!r.would_block()) unattributed.drop(Drop::kMalformed);  // oversize: lost
-      if (r.would_block()) break;
+      if (r.would_block()) {
+        drained = true;
+        break;
+      }
+      unattributed.drop(Drop::kMalformed);  // oversize: lost
       continue;
     }
     SealResult sealed;
@@ -135,6 +145,7 @@ void Shard::pump_tun(const PeerTable& table) {
   }
   flush_sends();
   flush_tcp_sends();
+  return !drained;
 }
 
 // One send per run of packets for the same TCP peer (one run per batch on a client).
@@ -180,10 +191,12 @@ void Shard::flush_sends() {
 }
 
 // Wire -> TUN: receive a batch, pass control packets up, open data packets, write them out.
-void Shard::pump_udp(const PeerTable& table) {
+// A coalesced receive (UDP_GRO) is split into its datagrams, each opened in place.
+// True when the batch filled up: more may be waiting.
+bool Shard::pump_udp(const PeerTable& table) {
   for (auto& buf : bufs_) buf.reset(0);
   const io::IoResult r = batch_.recv(ctx_.sockets[index_], bufs_, meta_);
-  if (!r) return;
+  if (!r) return false;
   const uint64_t now_ms = monotonic_ms();
   ShardCounters& unattributed = ctx_.unattributed[index_];
   for (size_t i = 0; i < r.value(); ++i) {
@@ -193,27 +206,43 @@ void Shard::pump_udp(const PeerTable& table) {
       unattributed.drop(Drop::kMalformed);
       continue;
     }
-    const proto::PacketKind kind = proto::classify_packet(buf.span());
-    if (kind == proto::PacketKind::kControl) {
-      const PeerEntry* peer = table.find_by_remote(meta.source);
-      dco::ControlPacket packet;
-      if (peer != nullptr) packet.peer = peer->id();
-      packet.transport = dco::Transport::kUdp;
-      packet.remote = meta.source;
-      packet.local = Endpoint(meta.local.value_or(ctx_.local.address()), ctx_.local.port());
-      packet.bytes.assign(buf.data(), buf.data() + buf.size());
-      ctx_.notifications->push(std::move(packet));
+    const size_t segment = meta.segment_size;
+    if (segment == 0 || segment >= buf.size()) {
+      handle_datagram(table, buf, meta, now_ms, unattributed);
       continue;
     }
-    OpenResult opened;
-    if (open_packet(table, buf, meta.source, index_, now_ms, unattributed, opened) != Drop::kNone) {
-      continue;
+    for (size_t offset = 0; offset < buf.size(); offset += segment) {
+      const size_t length = std::min(segment, buf.size() - offset);
+      PacketBuf datagram(buf.data() + offset, length, 0);
+      datagram.put(length);
+      handle_datagram(table, datagram, meta, now_ms, unattributed);
     }
-    if (opened.floated) ctx_.notifications->push(dco::PeerFloated{opened.peer->id(), meta.source});
-    if (opened.ping) continue;
-    const io::IoResult w = ctx_.tun->write(index_, buf.span());
-    if (!w) opened.peer->state->counters(index_).drop(Drop::kQueueFull);
   }
+  return r.value() == bufs_.size();
+}
+
+void Shard::handle_datagram(const PeerTable& table, PacketBuf& buf, const io::UdpRecvMeta& meta,
+                            uint64_t now_ms, ShardCounters& unattributed) {
+  const proto::PacketKind kind = proto::classify_packet(buf.span());
+  if (kind == proto::PacketKind::kControl) {
+    const PeerEntry* peer = table.find_by_remote(meta.source);
+    dco::ControlPacket packet;
+    if (peer != nullptr) packet.peer = peer->id();
+    packet.transport = dco::Transport::kUdp;
+    packet.remote = meta.source;
+    packet.local = Endpoint(meta.local.value_or(ctx_.local.address()), ctx_.local.port());
+    packet.bytes.assign(buf.data(), buf.data() + buf.size());
+    ctx_.notifications->push(std::move(packet));
+    return;
+  }
+  OpenResult opened;
+  if (open_packet(table, buf, meta.source, index_, now_ms, unattributed, opened) != Drop::kNone) {
+    return;
+  }
+  if (opened.floated) ctx_.notifications->push(dco::PeerFloated{opened.peer->id(), meta.source});
+  if (opened.ping) return;
+  const io::IoResult w = ctx_.tun->write(index_, buf.span());
+  if (!w) opened.peer->state->counters(index_).drop(Drop::kQueueFull);
 }
 
 // A TCP peer's socket is readable (or writable again): flush, read, open the whole frames.

@@ -20,9 +20,10 @@
 
 namespace ovpn::engine {
 
-// Room for MTU 9000 plus headers and tags, with headroom for the data header.
-inline constexpr size_t kPacketBufferSize = 16384;
+// Room for a coalesced UDP receive (UDP_GRO: up to 64 KiB of datagrams back to back), which
+// also covers MTU 9000 plus headers and tags, with headroom for the data header.
 inline constexpr size_t kPacketHeadroom = 64;
+inline constexpr size_t kPacketBufferSize = io::kMaxCoalesced + 1 + kPacketHeadroom;
 
 class Shard {
  public:
@@ -43,8 +44,10 @@ class Shard {
  private:
   Shard(size_t index, EngineContext& context, io::Fd epoll, io::Fd wake);
   void run();
-  void pump_tun(const PeerTable& table);
-  void pump_udp(const PeerTable& table);
+  bool pump_tun(const PeerTable& table);
+  bool pump_udp(const PeerTable& table);
+  void handle_datagram(const PeerTable& table, PacketBuf& buf, const io::UdpRecvMeta& meta,
+                       uint64_t now_ms, ShardCounters& unattributed);
   void flush_sends();
   void flush_tcp_sends();
   void pump_tcp(const PeerTable& table, uint64_t tag, uint32_t events);

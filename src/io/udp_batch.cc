@@ -1,6 +1,7 @@
 #include "io/udp_batch.h"
 
 #include <netinet/in.h>
+#include <netinet/udp.h>
 
 #include <algorithm>
 #include <cstring>
@@ -29,6 +30,11 @@ void read_pktinfo(msghdr& msg, UdpRecvMeta& meta) noexcept {
       const auto local = Endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
       if (local) meta.local = local->address();
       meta.ifindex = static_cast<int>(info.ipi6_ifindex);
+    } else if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
+               c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+      int size;
+      std::memcpy(&size, CMSG_DATA(c), sizeof size);
+      meta.segment_size = size > 0 ? static_cast<size_t>(size) : 0;
     }
   }
 }
@@ -43,6 +49,8 @@ bool is_queue_full(int error) noexcept {
 
 UdpBatch::UdpBatch(size_t capacity)
     : msgs_(std::max<size_t>(capacity, 1)),
+      msg_first_(msgs_.size()),
+      msg_count_(msgs_.size()),
       iovs_(msgs_.size()),
       addrs_(msgs_.size()),
       controls_(msgs_.size()) {
@@ -114,36 +122,84 @@ size_t UdpBatch::put_source(size_t i, const UdpSendItem& item) noexcept {
   return CMSG_SPACE(sizeof info);
 }
 
+size_t UdpBatch::put_segment_size(size_t i, size_t used, uint16_t size) noexcept {
+  msghdr& h = msgs_[i].msg_hdr;
+  h.msg_control = controls_[i].bytes;
+  h.msg_controllen = used + CMSG_SPACE(sizeof size);
+  // Right after the pktinfo message, if any: CMSG_SPACE keeps `used` aligned.
+  auto* c = reinterpret_cast<cmsghdr*>(controls_[i].bytes + used);
+  c->cmsg_level = SOL_UDP;
+  c->cmsg_type = UDP_SEGMENT;
+  c->cmsg_len = CMSG_LEN(sizeof size);
+  std::memcpy(CMSG_DATA(c), &size, sizeof size);
+  return used + CMSG_SPACE(sizeof size);
+}
+
+size_t UdpBatch::run_length(std::span<const UdpSendItem> items, size_t first,
+                            size_t limit) noexcept {
+  const UdpSendItem& head = items[first];
+  const size_t size = head.bytes.size();
+  size_t total = size;
+  size_t n = 1;
+  while (n < limit && first + n < items.size()) {
+    const UdpSendItem& next = items[first + n];
+    // Every datagram but the last must be exactly the segment size.
+    if (next.bytes.size() > size || next.bytes.empty() || total + next.bytes.size() > 65000 ||
+        next.destination != head.destination || next.source != head.source) {
+      break;
+    }
+    total += next.bytes.size();
+    ++n;
+    if (next.bytes.size() < size) break;
+  }
+  return n;
+}
+
 UdpSendResult UdpBatch::send(const UdpSocket& socket, std::span<const UdpSendItem> items) noexcept {
   UdpSendResult result;
   failed_.clear();
+  const bool gso = socket.gso() && !gso_refused_;
   for (size_t base = 0; base < items.size(); base += capacity()) {
     const size_t n = std::min(items.size() - base, capacity());
-    for (size_t i = 0; i < n; ++i) {
-      const UdpSendItem& item = items[base + i];
-      // sendmsg takes a non-const iovec; the kernel only reads through it.
-      iovs_[i].iov_base = const_cast<uint8_t*>(item.bytes.data());
-      iovs_[i].iov_len = item.bytes.size();
-      msghdr& h = msgs_[i].msg_hdr;
-      h.msg_name = &addrs_[i];
-      h.msg_namelen = item.destination.to_sockaddr(addrs_[i], socket.is_v6());
-      h.msg_iov = &iovs_[i];
-      h.msg_iovlen = 1;
+    // Messages over items [base, base + n): one item each, or a run under UDP_SEGMENT.
+    size_t messages = 0;
+    for (size_t first = 0; first < n;) {
+      const size_t count =
+          gso ? run_length(items.subspan(0, base + n), base + first, kMaxSegments) : 1;
+      const UdpSendItem& head = items[base + first];
+      for (size_t k = 0; k < count; ++k) {
+        const UdpSendItem& item = items[base + first + k];
+        // sendmsg takes a non-const iovec; the kernel only reads through it.
+        iovs_[first + k].iov_base = const_cast<uint8_t*>(item.bytes.data());
+        iovs_[first + k].iov_len = item.bytes.size();
+      }
+      const size_t m = messages++;
+      msghdr& h = msgs_[m].msg_hdr;
+      h.msg_name = &addrs_[m];
+      h.msg_namelen = head.destination.to_sockaddr(addrs_[m], socket.is_v6());
+      h.msg_iov = &iovs_[first];
+      h.msg_iovlen = count;
       h.msg_flags = 0;
-      const size_t control_len = put_source(i, item);
-      h.msg_control = control_len != 0 ? controls_[i].bytes : nullptr;
+      size_t control_len = put_source(m, head);
+      if (count > 1) {
+        control_len = put_segment_size(m, control_len, static_cast<uint16_t>(head.bytes.size()));
+      }
+      h.msg_control = control_len != 0 ? controls_[m].bytes : nullptr;
       h.msg_controllen = control_len;
-      msgs_[i].msg_len = 0;
+      msgs_[m].msg_len = 0;
+      msg_first_[m] = base + first;
+      msg_count_[m] = count;
+      first += count;
     }
 
     // sendmmsg stops at the first failing message; a permanent failure skips that message and
     // goes on with the next, a full queue ends the whole send.
     size_t done = 0;
-    while (done < n) {
-      const int rc = ::sendmmsg(socket.fd(), msgs_.data() + done, static_cast<unsigned>(n - done),
-                                MSG_DONTWAIT);
+    while (done < messages) {
+      const int rc = ::sendmmsg(socket.fd(), msgs_.data() + done,
+                                static_cast<unsigned>(messages - done), MSG_DONTWAIT);
       if (rc > 0) {
-        result.sent += static_cast<size_t>(rc);
+        for (size_t m = done; m < done + static_cast<size_t>(rc); ++m) result.sent += msg_count_[m];
         done += static_cast<size_t>(rc);
         continue;
       }
@@ -151,12 +207,47 @@ UdpSendResult UdpBatch::send(const UdpSocket& socket, std::span<const UdpSendIte
       if (error == EINTR) continue;
       result.last_error = error;
       if (is_queue_full(error)) return result;
-      ++result.failed;
-      failed_.push_back(base + done);
+      if (msg_count_[done] > 1) {
+        // The kernel would not segment this run (EIO: no checksum offload on the way out, or
+        // EINVAL): stop asking it to, and send this run one datagram at a time.
+        gso_refused_ = true;
+        send_singly(socket, items, msg_first_[done], msg_count_[done], result);
+      } else {
+        ++result.failed;
+        failed_.push_back(msg_first_[done]);
+      }
       ++done;
     }
   }
   return result;
+}
+
+void UdpBatch::send_singly(const UdpSocket& socket, std::span<const UdpSendItem> items,
+                           size_t first, size_t count, UdpSendResult& result) noexcept {
+  // Message slot 0 is free again: the messages before the failed one were sent.
+  for (size_t k = first; k < first + count; ++k) {
+    const UdpSendItem& item = items[k];
+    iovec iov{const_cast<uint8_t*>(item.bytes.data()), item.bytes.size()};
+    msghdr& h = msgs_[0].msg_hdr;
+    h.msg_name = &addrs_[0];
+    h.msg_namelen = item.destination.to_sockaddr(addrs_[0], socket.is_v6());
+    h.msg_iov = &iov;
+    h.msg_iovlen = 1;
+    const size_t control_len = put_source(0, item);
+    h.msg_control = control_len != 0 ? controls_[0].bytes : nullptr;
+    h.msg_controllen = control_len;
+    ssize_t rc;
+    do {
+      rc = ::sendmsg(socket.fd(), &h, MSG_DONTWAIT);
+    } while (rc < 0 && errno == EINTR);
+    if (rc >= 0) {
+      ++result.sent;
+    } else {
+      result.last_error = errno;
+      ++result.failed;
+      failed_.push_back(k);
+    }
+  }
 }
 
 }  // namespace ovpn::io

@@ -3,6 +3,12 @@
 // recvmmsg(2) and sendmmsg(2). It holds the message headers, addresses and control buffers,
 // allocated once at construction, so receiving and sending never allocate.
 //
+// With the socket's offloads (UdpSocket::gso/gro) it goes further: consecutive datagrams to the
+// same destination with the same size (the last of a run may be shorter) leave as one message
+// with UDP_SEGMENT, which the kernel carries as one packet as far as it can and splits late (or
+// not at all: across a veth to a UDP_GRO socket it arrives whole); and a receive may return
+// such a run coalesced, with its segment size in UdpRecvMeta.
+//
 // One batch per shard, used with that shard's socket; the packet bytes live in the shard's
 // PacketBufs and are never copied by the batch (the kernel copies them once, in or out).
 
@@ -30,7 +36,15 @@ struct UdpRecvMeta {
   std::optional<IpAddress> local{};
   int ifindex = 0;         // the interface it arrived on, from pktinfo; 0 when unknown
   bool truncated = false;  // larger than the buffer: the tail is lost, drop it as malformed
+  // UDP_GRO: the buffer holds datagrams of this size back to back (the last may be shorter);
+  // 0: one datagram.
+  size_t segment_size = 0;
 };
+
+// A coalesced receive holds at most this much (the largest UDP payload).
+inline constexpr size_t kMaxCoalesced = 65535;
+// Datagrams per UDP_SEGMENT message (the kernel's UDP_MAX_SEGMENTS is 64 on older kernels).
+inline constexpr size_t kMaxSegments = 64;
 
 // One datagram to send. `bytes` must stay valid until send() returns.
 struct UdpSendItem {
@@ -72,7 +86,10 @@ class UdpBatch {
                 std::span<UdpRecvMeta> meta) noexcept;
 
   // Sends the items in order, capacity() per system call, without blocking. The kernel copies
-  // the bytes: every buffer is free again when this returns, whatever the result.
+  // the bytes: every buffer is free again when this returns, whatever the result. Runs of equal
+  // datagrams to one destination go as one UDP_SEGMENT message when the socket has GSO; if the
+  // kernel refuses one (a device without checksum offload), the batch stops using GSO and sends
+  // that run again datagram by datagram.
   // Thread: the shard owning the batch and the socket.
   UdpSendResult send(const UdpSocket& socket, std::span<const UdpSendItem> items) noexcept;
 
@@ -89,8 +106,17 @@ class UdpBatch {
 
   // Fills the control buffer of message i for `item`; returns its length (0: none).
   size_t put_source(size_t i, const UdpSendItem& item) noexcept;
+  // Appends a UDP_SEGMENT control message of `size` after `used` bytes; returns the new length.
+  size_t put_segment_size(size_t i, size_t used, uint16_t size) noexcept;
+  // How many of items[first..] (at most `limit`) go in one UDP_SEGMENT message.
+  static size_t run_length(std::span<const UdpSendItem> items, size_t first, size_t limit) noexcept;
+  // Sends items[first, first + count) one message each (after GSO was refused). Thread: owner.
+  void send_singly(const UdpSocket& socket, std::span<const UdpSendItem> items, size_t first,
+                   size_t count, UdpSendResult& result) noexcept;
 
   std::vector<mmsghdr> msgs_;
+  std::vector<size_t> msg_first_, msg_count_;  // the items of each message (send)
+  bool gso_refused_ = false;                   // the kernel refused a UDP_SEGMENT send once
   std::vector<iovec> iovs_;
   std::vector<sockaddr_storage> addrs_;
   std::vector<Control> controls_;

@@ -1,6 +1,7 @@
 #include "io/udp_socket.h"
 
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 
 #include <string>
@@ -51,7 +52,14 @@ Expected<UdpSocket> UdpSocket::open(const Endpoint& bind, const UdpSocketOptions
   if (::bind(s, reinterpret_cast<const sockaddr*>(&ss), len) < 0) {
     return errno_error(errno, where + ": bind");
   }
-  return UdpSocket(std::move(fd), v6);
+  UdpSocket socket(std::move(fd), v6);
+  if (options.offload) {
+    // Setting a segment size of 0 only asks whether the kernel knows the option (4.18+).
+    const int zero = 0;
+    socket.gso_ = ::setsockopt(s, SOL_UDP, UDP_SEGMENT, &zero, sizeof zero) == 0;
+    socket.gro_ = set_int(s, SOL_UDP, UDP_GRO, 1, "UDP_GRO").has_value();
+  }
+  return socket;
 }
 
 Expected<Endpoint> UdpSocket::local_endpoint() const {

@@ -25,6 +25,10 @@ struct UdpSocketOptions {
   // Report the local address of every datagram (IP_PKTINFO / IPV6_RECVPKTINFO) so that replies
   // leave from the address the peer sent to, which matters on multi-homed hosts.
   bool pktinfo = true;
+  // Segmentation offloads, used where the kernel has them (detected at open, never required):
+  // UDP_SEGMENT lets one sendmsg carry many equal-size datagrams (UdpBatch coalesces them);
+  // UDP_GRO lets one receive return many datagrams of a flow coalesced, with their size.
+  bool offload = false;
 };
 
 class UdpSocket {
@@ -36,6 +40,9 @@ class UdpSocket {
   int fd() const noexcept { return fd_.get(); }
   // AF_INET6 (dual stack or not): destinations must be passed as IPv6 (IPv4 v4-mapped).
   bool is_v6() const noexcept { return v6_; }
+  // Whether UDP_SEGMENT (send) and UDP_GRO (receive) are on for this socket.
+  bool gso() const noexcept { return gso_; }
+  bool gro() const noexcept { return gro_; }
 
   // The bound address and port (getsockname): the port the kernel chose for a bind to port 0.
   // Thread: any.
@@ -46,6 +53,8 @@ class UdpSocket {
 
   Fd fd_;
   bool v6_ = false;
+  bool gso_ = false;
+  bool gro_ = false;
 };
 
 }  // namespace ovpn::io
