@@ -59,7 +59,9 @@ const char* const kDcoOnlyUsage =
     "  --route PREFIX        route a prefix into the device (repeatable)\n"
     "  --control PATH        control socket (default /run/ovpnd/dco.sock)\n"
     "  --udp-offload on|off  UDP GSO on send and GRO on receive, where the kernel has them\n"
-    "                        (default on)\n";
+    "                        (default on)\n"
+    "  --tun-offload on|off  TUN TSO and checksum offload: the engine reads TCP super-packets\n"
+    "                        and cuts them itself (default on)\n";
 
 Expected<DcoOnlyOptions> parse_dco_only_args(const std::vector<std::string>& args) {
   DcoOnlyOptions o;
@@ -112,6 +114,9 @@ Expected<DcoOnlyOptions> parse_dco_only_args(const std::vector<std::string>& arg
     } else if (name == "udp-offload") {
       if (value != "on" && value != "off") return bad_option(name, "on or off, not " + value);
       o.udp_offload = value == "on";
+    } else if (name == "tun-offload") {
+      if (value != "on" && value != "off") return bad_option(name, "on or off, not " + value);
+      o.tun_offload = value == "on";
     } else {
       return bad_option(name, "unknown option");
     }
@@ -136,6 +141,7 @@ Status run_dco_only(const DcoOnlyOptions& o) {
   eo.listen = o.listen;
   eo.max_mss = o.mssfix.value_or(engine::mss_for_mtu(o.mtu));
   eo.udp_offload = o.udp_offload;
+  eo.tun_offload = o.tun_offload;
   auto engine = engine::EngineDco::start(eo);
   if (!engine) return forward_error(std::move(engine));
   if (auto st = configure_device(o, **engine); !st) return st;

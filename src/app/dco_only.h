@@ -23,6 +23,7 @@ struct DcoOnlyOptions {
   std::vector<IpPrefix> routes;                          // routed into the device
   std::string control = "/run/ovpnd/dco.sock";
   bool udp_offload = true;  // UDP GSO/GRO where the kernel has them
+  bool tun_offload = true;  // TUN TSO and checksum offload where the kernel has them
 };
 
 // Parses the command line after "--dco-only". Errors name the option.

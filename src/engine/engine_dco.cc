@@ -27,7 +27,7 @@ Expected<std::unique_ptr<EngineDco>> EngineDco::start(const EngineOptions& optio
                    ? options.threads
                    : std::max<size_t>(1, static_cast<size_t>(::sysconf(_SC_NPROCESSORS_ONLN)));
 
-  auto tun = io::TunDevice::open(io::TunOptions{options.ifname, ctx.shards, false});
+  auto tun = io::TunDevice::open(io::TunOptions{options.ifname, ctx.shards, options.tun_offload});
   if (!tun) return forward_error(std::move(tun));
   ctx.tun.emplace(std::move(*tun));
 
@@ -68,10 +68,10 @@ Expected<std::unique_ptr<EngineDco>> EngineDco::start(const EngineOptions& optio
   for (auto& shard : engine->shards_) shard->start(options.pin_threads);
   engine->housekeeping_ = std::thread([e = engine.get()] { e->housekeeping_loop(); });
   OVPN_LOG(kLog, LogLevel::kInfo,
-           "engine up: %s, %zu shards, %s, listening on %s (UDP GSO %s, GRO %s)",
+           "engine up: %s, %zu shards, %s, listening on %s (UDP GSO %s, GRO %s; TUN TSO %s)",
            ctx.tun->name().c_str(), ctx.shards, dco::mode_name(options.mode),
            ctx.local.to_string().c_str(), ctx.sockets[0].gso() ? "on" : "off",
-           ctx.sockets[0].gro() ? "on" : "off");
+           ctx.sockets[0].gro() ? "on" : "off", ctx.tun->vnet_hdr() ? "on" : "off");
   return engine;
 }
 

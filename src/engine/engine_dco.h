@@ -35,6 +35,7 @@ struct EngineOptions {
   uint32_t housekeeping_ms = 200;  // how often keepalive runs
   uint16_t max_mss = 0;            // MSS clamping of TCP SYNs, both ways (0: off)
   bool udp_offload = true;         // UDP GSO on send, GRO on receive, where the kernel has them
+  bool tun_offload = true;         // TUN TSO and checksum offload (virtio-net header), likewise
 };
 
 class EngineDco final : public dco::Dco {

@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "engine/data_path.h"
+#include "engine/tso_split.h"
 #include "proto/data_packet.h"
 
 namespace ovpn::engine {
@@ -50,13 +51,20 @@ Shard::Shard(size_t index, EngineContext& context, io::Fd epoll, io::Fd wake)
       wake_(std::move(wake)),
       pool_(io::kBatchSize, kPacketBufferSize, kPacketHeadroom),
       bufs_(io::kBatchSize),
+      seg_pool_(io::kBatchSize, kSegmentBufferSize, kPacketHeadroom),
+      seg_bufs_(io::kBatchSize),
       meta_(io::kBatchSize),
       batch_(io::kBatchSize) {
   for (auto& buf : bufs_) pool_.get(buf);  // the shard's buffers, held for its lifetime
+  for (auto& buf : seg_bufs_) seg_pool_.get(buf);
   send_items_.reserve(io::kBatchSize);
   send_peers_.reserve(io::kBatchSize);
   tcp_packets_.reserve(io::kBatchSize);
   tcp_peers_.reserve(io::kBatchSize);
+  // A coalesced receive is up to 64 KiB of datagrams: up to about 1500 packets of 40 bytes.
+  tun_out_.reserve(2048);
+  tun_out_peers_.reserve(2048);
+  coalesced_.payloads.reserve(io::TunDevice::kMaxWritePieces);
 }
 
 Shard::~Shard() { stop(); }
@@ -107,19 +115,16 @@ void Shard::run() {
   }
 }
 
-// TUN -> wire: read up to a batch of inner packets, seal each for its peer, send them all.
-// True when the batch filled up: more may be waiting.
+// TUN -> wire: read up to a batch of inner packets (TSO super-packets cut into segments),
+// seal each for its peer, send them all. True when the batch filled up: more may be waiting.
 bool Shard::pump_tun(const PeerTable& table) {
   const uint64_t now_ms = monotonic_ms();
   ShardCounters& unattributed = ctx_.unattributed[index_];
-  send_items_.clear();
-  send_peers_.clear();
-  tcp_packets_.clear();
-  tcp_peers_.clear();
   bool drained = false;
   for (auto& buf : bufs_) {
     buf.reset(kPacketHeadroom);
-    const io::IoResult r = ctx_.tun->read(index_, buf);
+    io::VnetHeader header;
+    const io::IoResult r = ctx_.tun->read(index_, buf, &header);
     if (!r) {
       if (r.would_block()) {
         drained = true;
@@ -128,24 +133,67 @@ bool Shard::pump_tun(const PeerTable& table) {
       unattributed.drop(Drop::kMalformed);  // oversize: lost
       continue;
     }
-    SealResult sealed;
-    if (seal_packet(table, buf, index_, now_ms, unattributed, sealed) != Drop::kNone) continue;
-    if (sealed.swap_needed) {
-      ctx_.notifications->push(
-          dco::KeySwapNeeded{sealed.peer->id(), sealed.peer->primary()->key_id()});
-    }
-    if (sealed.peer->link) {
-      tcp_packets_.push_back(buf.span());
-      tcp_peers_.push_back(sealed.peer);
+    if (header.is_gso()) {
+      queue_super_packet(table, buf, header, now_ms, unattributed);
       continue;
     }
-    send_items_.push_back(
-        io::UdpSendItem{buf.span(), sealed.peer->state->remote(), sealed.peer->config.local});
-    send_peers_.push_back(sealed.peer);
+    if (header.needs_csum() && !complete_checksum(buf.span(), header)) {
+      unattributed.drop(Drop::kMalformed);
+      continue;
+    }
+    queue_inner(table, buf, now_ms, unattributed);
   }
+  flush_round();
+  return !drained;
+}
+
+void Shard::queue_super_packet(const PeerTable& table, PacketBuf& super,
+                               const io::VnetHeader& header, uint64_t now_ms,
+                               ShardCounters& unattributed) {
+  const auto plan = plan_tso(super.span(), header);
+  if (!plan) {
+    unattributed.drop(Drop::kMalformed);
+    return;
+  }
+  for (size_t i = 0; i < plan->segments; ++i) {
+    if (seg_used_ == seg_bufs_.size()) flush_round();  // frees every buffer queued so far
+    PacketBuf& segment = seg_bufs_[seg_used_++];
+    segment.reset(kPacketHeadroom);
+    if (!write_tso_segment(super.span(), *plan, i, segment)) {
+      unattributed.drop(Drop::kMalformed);
+      continue;
+    }
+    queue_inner(table, segment, now_ms, unattributed);
+  }
+}
+
+void Shard::queue_inner(const PeerTable& table, PacketBuf& packet, uint64_t now_ms,
+                        ShardCounters& unattributed) {
+  SealResult sealed;
+  if (seal_packet(table, packet, index_, now_ms, unattributed, sealed) != Drop::kNone) return;
+  if (sealed.swap_needed) {
+    ctx_.notifications->push(
+        dco::KeySwapNeeded{sealed.peer->id(), sealed.peer->primary()->key_id()});
+  }
+  if (sealed.peer->link) {
+    tcp_packets_.push_back(packet.span());
+    tcp_peers_.push_back(sealed.peer);
+    return;
+  }
+  send_items_.push_back(
+      io::UdpSendItem{packet.span(), sealed.peer->state->remote(), sealed.peer->config.local});
+  send_peers_.push_back(sealed.peer);
+}
+
+// Sends what this round sealed; every buffer is free again afterwards.
+void Shard::flush_round() {
   flush_sends();
   flush_tcp_sends();
-  return !drained;
+  send_items_.clear();
+  send_peers_.clear();
+  tcp_packets_.clear();
+  tcp_peers_.clear();
+  seg_used_ = 0;
 }
 
 // One send per run of packets for the same TCP peer (one run per batch on a client).
@@ -218,7 +266,35 @@ bool Shard::pump_udp(const PeerTable& table) {
       handle_datagram(table, datagram, meta, now_ms, unattributed);
     }
   }
+  flush_tun(unattributed);
   return r.value() == bufs_.size();
+}
+
+void Shard::flush_tun(ShardCounters& unattributed) {
+  const bool gso = ctx_.tun->vnet_hdr();
+  for (size_t i = 0; i < tun_out_.size();) {
+    size_t taken = 1;
+    io::IoResult w = io::IoResult::ok(0);
+    if (gso) taken = coalesce_tcp(tun_out_, i, io::TunDevice::kMaxWritePieces, coalesced_);
+    if (taken > 1) {
+      uint8_t vnet[io::VnetHeader::kSize];
+      write_vnet_header(coalesced_.vnet, vnet);
+      w = ctx_.tun->write_gso(index_, vnet,
+                              std::span(coalesced_.headers.data(), coalesced_.header_size),
+                              coalesced_.payloads);
+    } else {
+      w = ctx_.tun->write(index_, tun_out_[i]);
+    }
+    if (!w) {
+      for (size_t k = i; k < i + taken; ++k) {
+        (tun_out_peers_[k] != nullptr ? tun_out_peers_[k]->state->counters(index_) : unattributed)
+            .drop(Drop::kQueueFull);
+      }
+    }
+    i += taken;
+  }
+  tun_out_.clear();
+  tun_out_peers_.clear();
 }
 
 void Shard::handle_datagram(const PeerTable& table, PacketBuf& buf, const io::UdpRecvMeta& meta,
@@ -241,8 +317,8 @@ void Shard::handle_datagram(const PeerTable& table, PacketBuf& buf, const io::Ud
   }
   if (opened.floated) ctx_.notifications->push(dco::PeerFloated{opened.peer->id(), meta.source});
   if (opened.ping) return;
-  const io::IoResult w = ctx_.tun->write(index_, buf.span());
-  if (!w) opened.peer->state->counters(index_).drop(Drop::kQueueFull);
+  tun_out_.push_back(buf.span());
+  tun_out_peers_.push_back(opened.peer);
 }
 
 // A TCP peer's socket is readable (or writable again): flush, read, open the whole frames.
@@ -257,6 +333,7 @@ void Shard::pump_tcp(const PeerTable& table, uint64_t tag, uint32_t events) {
     while (const auto packet = link.next_packet()) {
       handle_stream_packet(table, *peer, *packet, now_ms);
     }
+    flush_tun(ctx_.unattributed[index_]);  // before compact() moves the bytes
     link.compact();
   }
   if (link.failed()) ctx_.kick_housekeeping();
@@ -279,8 +356,8 @@ void Shard::handle_stream_packet(const PeerTable& table, const PeerEntry& peer,
   OpenResult opened;
   if (open_stream_packet(table, peer, buf, index_, now_ms, opened) != Drop::kNone) return;
   if (opened.ping) return;
-  const io::IoResult w = ctx_.tun->write(index_, buf.span());
-  if (!w) peer.state->counters(index_).drop(Drop::kQueueFull);
+  tun_out_.push_back(buf.span());
+  tun_out_peers_.push_back(&peer);
 }
 
 }  // namespace ovpn::engine

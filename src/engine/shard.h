@@ -15,6 +15,7 @@
 
 #include "common/packet_pool.h"
 #include "engine/engine_context.h"
+#include "engine/tcp_coalesce.h"
 #include "io/fd.h"
 #include "io/udp_batch.h"
 
@@ -24,6 +25,8 @@ namespace ovpn::engine {
 // also covers MTU 9000 plus headers and tags, with headroom for the data header.
 inline constexpr size_t kPacketHeadroom = 64;
 inline constexpr size_t kPacketBufferSize = io::kMaxCoalesced + 1 + kPacketHeadroom;
+// A segment of a TSO super-packet: at most one MTU (9000) plus headroom.
+inline constexpr size_t kSegmentBufferSize = 9216 + kPacketHeadroom;
 
 class Shard {
  public:
@@ -45,6 +48,17 @@ class Shard {
   Shard(size_t index, EngineContext& context, io::Fd epoll, io::Fd wake);
   void run();
   bool pump_tun(const PeerTable& table);
+  // Seals one inner packet for its peer and queues it for this round's sends.
+  void queue_inner(const PeerTable& table, PacketBuf& packet, uint64_t now_ms,
+                   ShardCounters& unattributed);
+  // Cuts a TSO super-packet into segments (in seg_bufs_), each sealed and queued; flushes the
+  // round's sends when the segment buffers run out.
+  void queue_super_packet(const PeerTable& table, PacketBuf& super, const io::VnetHeader& header,
+                          uint64_t now_ms, ShardCounters& unattributed);
+  void flush_round();
+  // Writes this round's decrypted packets to TUN, consecutive TCP segments of a flow merged
+  // into super-packets when the device takes them (tcp_coalesce.h).
+  void flush_tun(ShardCounters& unattributed);
   bool pump_udp(const PeerTable& table);
   void handle_datagram(const PeerTable& table, PacketBuf& buf, const io::UdpRecvMeta& meta,
                        uint64_t now_ms, ShardCounters& unattributed);
@@ -64,6 +78,13 @@ class Shard {
   PublishedTable::Reader table_reader_;
   PacketPool pool_;
   std::vector<PacketBuf> bufs_;
+  PacketPool seg_pool_;  // segments of TSO super-packets
+  std::vector<PacketBuf> seg_bufs_;
+  size_t seg_used_ = 0;
+  // Decrypted packets waiting for flush_tun(), and whose they are (for drop counters).
+  std::vector<std::span<uint8_t>> tun_out_;
+  std::vector<const PeerEntry*> tun_out_peers_;
+  CoalescedWrite coalesced_;
   std::vector<io::UdpRecvMeta> meta_;
   io::UdpBatch batch_;
   // Packets sealed in this round, waiting for sendmmsg, and who they are for.

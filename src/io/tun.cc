@@ -12,12 +12,13 @@ namespace ovpn::io {
 namespace {
 
 // Opens one queue. `name` is the requested name going in and the kernel's name coming out.
-Expected<Fd> open_queue(std::string& name) {
+Expected<Fd> open_queue(std::string& name, bool vnet_hdr) {
   Fd fd(::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC));
   if (!fd.valid()) return errno_error(errno, "open /dev/net/tun");
 
   ifreq ifr{};
   ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE;
+  if (vnet_hdr) ifr.ifr_flags |= IFF_VNET_HDR;
   std::memcpy(ifr.ifr_name, name.data(), name.size());  // size checked by open(), NUL-padded
   if (::ioctl(fd.get(), TUNSETIFF, &ifr) < 0) {
     return errno_error(errno, "TUNSETIFF " + name);
@@ -26,13 +27,29 @@ Expected<Fd> open_queue(std::string& name) {
   return fd;
 }
 
+// The header size and the offloads, for the whole device. False when the kernel refuses: the
+// device must then be reopened without IFF_VNET_HDR.
+bool enable_offloads(int fd) {
+  int size = static_cast<int>(VnetHeader::kSize);
+  if (::ioctl(fd, TUNSETVNETHDRSZ, &size) < 0) return false;
+  const unsigned offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+  return ::ioctl(fd, TUNSETOFFLOAD, offloads) == 0;
+}
+
 }  // namespace
 
 Expected<TunDevice> TunDevice::open(const TunOptions& options) {
   if (options.vnet_hdr) {
-    return make_error(Errc::kUnsupported,
-                      "TUN " + options.name + ": vnet header not supported yet");
+    auto device = open_device(options.name, options.queues, true);
+    if (device) return device;
+    // A kernel without these offloads: the same device without them.
   }
+  return open_device(options.name, options.queues, false);
+}
+
+Expected<TunDevice> TunDevice::open_device(const std::string& requested, size_t count,
+                                           bool vnet_hdr) {
+  const TunOptions options{requested, count, vnet_hdr};
   if (options.queues == 0 || options.queues > kMaxTunQueues) {
     return make_error(Errc::kInvalidArgument, "TUN " + options.name + ": queue count must be 1.." +
                                                   std::to_string(kMaxTunQueues));
@@ -47,29 +64,41 @@ Expected<TunDevice> TunDevice::open(const TunOptions& options) {
   queues.reserve(options.queues);
   for (size_t i = 0; i < options.queues; ++i) {
     // The first queue creates the interface and resolves "%d"; the others attach by that name.
-    auto fd = open_queue(name);
+    auto fd = open_queue(name, vnet_hdr);
     if (!fd) return forward_error(std::move(fd));
+    if (i == 0 && vnet_hdr && !enable_offloads(fd->get())) {
+      return make_error(Errc::kUnsupported, "TUN " + name + ": offloads refused");
+    }
     queues.push_back(std::move(*fd));
   }
 
   const unsigned ifindex = ::if_nametoindex(name.c_str());
   if (ifindex == 0) return errno_error(errno, "ifindex of " + name);
-  return TunDevice(std::move(name), static_cast<int>(ifindex), std::move(queues));
+  return TunDevice(std::move(name), static_cast<int>(ifindex), std::move(queues), vnet_hdr);
 }
 
 int TunDevice::queue_fd(size_t queue) const noexcept {
   return queue < queues_.size() ? queues_[queue].get() : -1;
 }
 
-IoResult TunDevice::read(size_t queue, PacketBuf& buf) noexcept {
+IoResult TunDevice::read(size_t queue, PacketBuf& buf, VnetHeader* header) noexcept {
   if (queue >= queues_.size()) return IoResult::fail(EBADF);
   const size_t room = buf.size() + buf.tailroom();
   // The kernel cuts a packet larger than the room and returns the length it copied, so a cut
   // packet would look like one that fits exactly. One spare byte tells them apart.
+  uint8_t vnet[VnetHeader::kSize];
   uint8_t spill;
-  iovec iov[2] = {{buf.data(), room}, {&spill, 1}};
-  const ssize_t n = ::readv(queues_[queue].get(), iov, 2);
+  iovec iov[3] = {{vnet, sizeof vnet}, {buf.data(), room}, {&spill, 1}};
+  const size_t skip = vnet_hdr_ ? 0 : 1;
+  ssize_t n = ::readv(queues_[queue].get(), iov + skip, static_cast<int>(3 - skip));
   if (n < 0) return IoResult::fail(errno);
+  if (vnet_hdr_) {
+    if (static_cast<size_t>(n) < sizeof vnet) return IoResult::fail(EPROTO);
+    n -= static_cast<ssize_t>(sizeof vnet);
+    if (header != nullptr) *header = VnetHeader::parse(vnet);
+  } else if (header != nullptr) {
+    *header = VnetHeader{};
+  }
   if (static_cast<size_t>(n) > room) return IoResult::fail(EMSGSIZE);
   buf.trim(0);
   buf.put(static_cast<size_t>(n));
@@ -78,7 +107,29 @@ IoResult TunDevice::read(size_t queue, PacketBuf& buf) noexcept {
 
 IoResult TunDevice::write(size_t queue, std::span<const uint8_t> packet) noexcept {
   if (queue >= queues_.size()) return IoResult::fail(EBADF);
-  return IoResult::from_syscall(::write(queues_[queue].get(), packet.data(), packet.size()));
+  if (!vnet_hdr_) {
+    return IoResult::from_syscall(::write(queues_[queue].get(), packet.data(), packet.size()));
+  }
+  // An empty header: one whole packet, its checksums complete.
+  uint8_t vnet[VnetHeader::kSize] = {};
+  iovec iov[2] = {{vnet, sizeof vnet}, {const_cast<uint8_t*>(packet.data()), packet.size()}};
+  const ssize_t n = ::writev(queues_[queue].get(), iov, 2);
+  if (n < 0) return IoResult::fail(errno);
+  return IoResult::ok(static_cast<size_t>(n) - std::min(static_cast<size_t>(n), sizeof vnet));
+}
+
+IoResult TunDevice::write_gso(size_t queue, const uint8_t* vnet, std::span<const uint8_t> headers,
+                              std::span<const std::span<const uint8_t>> payloads) noexcept {
+  if (queue >= queues_.size() || !vnet_hdr_) return IoResult::fail(EBADF);
+  if (payloads.size() > kMaxWritePieces) return IoResult::fail(EMSGSIZE);
+  iovec iov[kMaxWritePieces + 2];
+  iov[0] = {const_cast<uint8_t*>(vnet), VnetHeader::kSize};
+  iov[1] = {const_cast<uint8_t*>(headers.data()), headers.size()};
+  for (size_t i = 0; i < payloads.size(); ++i) {
+    iov[i + 2] = {const_cast<uint8_t*>(payloads[i].data()), payloads[i].size()};
+  }
+  return IoResult::from_syscall(
+      ::writev(queues_[queue].get(), iov, static_cast<int>(payloads.size() + 2)));
 }
 
 }  // namespace ovpn::io

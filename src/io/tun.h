@@ -19,6 +19,7 @@
 #include "common/result.h"
 #include "io/fd.h"
 #include "io/io_result.h"
+#include "io/vnet_header.h"
 
 namespace ovpn::io {
 
@@ -28,8 +29,9 @@ struct TunOptions {
   // The interface name; a "%d" in it lets the kernel pick the number ("tun%d" -> "tun0").
   std::string name = "tun%d";
   size_t queues = 1;  // 1 .. kMaxTunQueues
-  // IFF_VNET_HDR: every packet carries a virtio_net_hdr, for TSO/USO super-packets. Not
-  // implemented yet; open() refuses it (kUnsupported) rather than half-supporting it.
+  // IFF_VNET_HDR with checksum and TSO offloads (TUNSETOFFLOAD): reads may return TCP
+  // super-packets and packets with their checksum pending, described by a VnetHeader; writes
+  // carry an empty header. When the kernel refuses the offloads the device opens without them.
   bool vnet_hdr = false;
 };
 
@@ -49,25 +51,40 @@ class TunDevice {
   size_t queue_count() const noexcept { return queues_.size(); }
   // The descriptor of a queue, for the event loop; the device keeps owning it. -1 if out of range.
   int queue_fd(size_t queue) const noexcept;
+  // Whether packets carry a virtio-net header (TSO and checksum offloads on).
+  bool vnet_hdr() const noexcept { return vnet_hdr_; }
 
   // Reads one packet into `buf`, starting at buf.data() and using the rest of its storage; on
   // success buf.size() is the packet length. would_block() when the queue is empty. EMSGSIZE
   // when the packet was larger than the room: it is lost, count it as a drop.
   // Thread: the shard owning `queue`.
-  IoResult read(size_t queue, PacketBuf& buf) noexcept;
+  // With vnet_hdr(), `header` receives the packet's virtio-net header (else it is left empty).
+  IoResult read(size_t queue, PacketBuf& buf, VnetHeader* header = nullptr) noexcept;
 
   // Writes one IP packet (IPv4 or IPv6, told apart by the kernel from the version nibble). The
   // kernel copies it: the buffer is free again when this returns.
   // Thread: the shard owning `queue`.
   IoResult write(size_t queue, std::span<const uint8_t> packet) noexcept;
 
+  // Writes one GSO super-packet (vnet_hdr() only): the 10-byte virtio-net header, the packet's
+  // headers, then the payload pieces, gathered by the kernel in one copy. At most
+  // kMaxWritePieces pieces. Thread: the shard owning `queue`.
+  static constexpr size_t kMaxWritePieces = 128;
+  IoResult write_gso(size_t queue, const uint8_t* vnet, std::span<const uint8_t> headers,
+                     std::span<const std::span<const uint8_t>> payloads) noexcept;
+
  private:
-  TunDevice(std::string name, int ifindex, std::vector<Fd> queues) noexcept
-      : name_(std::move(name)), ifindex_(ifindex), queues_(std::move(queues)) {}
+  static Expected<TunDevice> open_device(const std::string& name, size_t queues, bool vnet_hdr);
+  TunDevice(std::string name, int ifindex, std::vector<Fd> queues, bool vnet_hdr) noexcept
+      : name_(std::move(name)),
+        ifindex_(ifindex),
+        queues_(std::move(queues)),
+        vnet_hdr_(vnet_hdr) {}
 
   std::string name_;
   int ifindex_ = 0;
   std::vector<Fd> queues_;
+  bool vnet_hdr_ = false;
 };
 
 }  // namespace ovpn::io

@@ -15,9 +15,9 @@ else
 fi
 : "${LISTEN_A:=$A_REMOTE}" "${LISTEN_B:=$B_REMOTE}"
 start_engine a --dev ovpn0 --listen "$LISTEN_A" --ifconfig 10.8.0.1/24 --ifconfig fd08::1/64 \
-  --mtu "$MTU" --threads "$THREADS" ${OFFLOAD:+--udp-offload $OFFLOAD} ${OFFLOAD:+--udp-offload $OFFLOAD} ${OFFLOAD:+--udp-offload $OFFLOAD} ${OFFLOAD:+--udp-offload $OFFLOAD}
+  --mtu "$MTU" --threads "$THREADS" ${OFFLOAD:+--udp-offload $OFFLOAD --tun-offload $OFFLOAD} ${OFFLOAD:+--udp-offload $OFFLOAD --tun-offload $OFFLOAD} ${OFFLOAD:+--udp-offload $OFFLOAD} ${OFFLOAD:+--udp-offload $OFFLOAD}
 start_engine b --dev ovpn0 --listen "$LISTEN_B" --ifconfig 10.8.0.2/24 --ifconfig fd08::2/64 \
-  --mtu "$MTU" --threads "$THREADS" ${OFFLOAD:+--udp-offload $OFFLOAD} ${OFFLOAD:+--udp-offload $OFFLOAD} ${OFFLOAD:+--udp-offload $OFFLOAD} ${OFFLOAD:+--udp-offload $OFFLOAD}
+  --mtu "$MTU" --threads "$THREADS" ${OFFLOAD:+--udp-offload $OFFLOAD --tun-offload $OFFLOAD} ${OFFLOAD:+--udp-offload $OFFLOAD --tun-offload $OFFLOAD} ${OFFLOAD:+--udp-offload $OFFLOAD} ${OFFLOAD:+--udp-offload $OFFLOAD}
 "$DCOCTL" genkey >"$WORK/key0"
 # shellcheck disable=SC2086
 ctl a peer-new 1 remote "$B_REMOTE" keepalive $KEEPALIVE

@@ -1,0 +1,24 @@
+#pragma once
+// The Internet checksum (RFC 1071): a ones' complement sum of 16-bit big-endian words, used by
+// IPv4 headers, TCP and UDP. The engine needs it where the kernel left checksums to it: TSO
+// super-packets it cuts into segments, and packets read from TUN with the checksum pending
+// (virtio NEEDS_CSUM).
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace ovpn::proto {
+
+// Adds `bytes` (taken as big-endian 16-bit words, an odd last byte padded with zero) to a
+// running sum. Sums of separate ranges combine only when every range but the last has an even
+// length.
+uint64_t checksum_add(std::span<const uint8_t> bytes, uint64_t sum = 0) noexcept;
+
+// Folds a running sum to 16 bits and complements it: the value stored in a checksum field.
+uint16_t checksum_finish(uint64_t sum) noexcept;
+
+// The IPv4 header checksum of `header` (its checksum field taken as zero).
+uint16_t ipv4_header_checksum(std::span<const uint8_t> header) noexcept;
+
+}  // namespace ovpn::proto
