@@ -163,6 +163,42 @@ def corpus_replay_window():
     return files
 
 
+def tcp_segment(v6, seq, payload, flags=0x10, sport=40000):
+    """An IPv4 or IPv6 TCP packet (20-byte TCP header), checksums left zero."""
+    tcp = struct.pack(">HHIIBBHHH", sport, 5201, seq, 777, 5 << 4, flags, 502, 0, 0)
+    if v6:
+        ip = struct.pack(">IHBB", 6 << 28, len(tcp) + len(payload), 6, 64)
+        ip += bytes(15) + b"\x02" + bytes(15) + b"\x01"
+    else:
+        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 0x1234,
+                         0x4000, 64, 6, 0, bytes([10, 8, 0, 2]), bytes([10, 8, 0, 1]))
+    return ip + tcp + payload
+
+
+def corpus_tcp_offload():
+    """vnet header, then packets with 2-byte lengths; see tcp_offload.cc."""
+
+    def vnet(flags, gso_type, gso_size, csum_start=0, csum_offset=0):
+        return struct.pack("<BBHHHH", flags, gso_type, 0, gso_size, csum_start, csum_offset)
+
+    def packets(items):
+        return b"".join(struct.pack(">H", len(p)) + p for p in items)
+
+    files = {}
+    for v6 in (False, True):
+        name = "v6" if v6 else "v4"
+        run = [tcp_segment(v6, 1 + i * 1000, bytes([i]) * 1000) for i in range(6)]
+        run.append(tcp_segment(v6, 6001, b"x" * 300, flags=0x18))
+        files["run_%s.bin" % name] = vnet(0, 0, 0) + packets(run)
+        superpkt = tcp_segment(v6, 1, bytes(range(256)) * 20, flags=0x18)
+        files["tso_%s.bin" % name] = vnet(1, 4 if v6 else 1, 1448, 40 if v6 else 20, 16) + \
+            packets([superpkt])
+    mixed = [tcp_segment(False, 1, b"a" * 500), tcp_segment(False, 501, b"b" * 500, sport=1),
+             tcp_segment(False, 1001, b"c" * 500, flags=0x12), tcp_segment(False, 1, b"")]
+    files["mixed.bin"] = vnet(1, 0, 0, 20, 16) + packets(mixed)
+    return files
+
+
 def corpus_tcp_stream():
     """The cut byte (see tcp_stream.cc), then length-framed packets from the captured vectors."""
 
@@ -181,7 +217,124 @@ def corpus_tcp_stream():
     return files
 
 
+def corpus_control_channel():
+    """The mode byte (0 plain, 1 tls-crypt), then (step, length, packet) frames holding the
+    captured server->client packets that follow the server's reset (see control_channel.cc)."""
+
+    def frames(mode, step, packets):
+        out = bytearray([mode])
+        for packet in packets:
+            out.append(step)
+            out += struct.pack(">H", len(packet)) + packet
+        return bytes(out)
+
+    files = {}
+    for mode, tag, name in ((0, "plain", "control-plain.json"), (1, "tls_crypt", "tls-crypt.json")):
+        vectors = load(name)["vectors"][2:]
+        server = [bytes.fromhex(v["wire"]) for v in vectors if v["direction"] == "server->client"]
+        files[f"{tag}_in_order.bin"] = frames(mode, 1, server)
+        files[f"{tag}_reversed_dup.bin"] = frames(mode, 5, server[::-1] + server[:2])
+        files[f"{tag}_with_writes.bin"] = frames(mode, 0x80 | 25, server)
+    return files
+
+
+def push_and_km2_messages(kind):
+    """(session, message) pairs of one kind from push-and-km2.json, the first of equal texts."""
+    seen = set()
+    for s in load("push-and-km2.json")["sessions"]:
+        for m in s["messages"]:
+            if m["kind"] == kind and m["plaintext"] not in seen:
+                seen.add(m["plaintext"])
+                yield s["session"], m
+
+
+def corpus_key_method2_parse():
+    """The sender byte (0 client, 1 server; see key_method2_parse.cc), then a captured
+    key-method-2 message."""
+    files = {}
+    for session, m in push_and_km2_messages("key-method-2"):
+        sender = 0 if m["direction"] == "client->server" else 1
+        name = f"{session}_{direction_tag(m['direction'])}_key{m['key_id']}.bin"
+        files[name] = bytes([sender]) + bytes.fromhex(m["plaintext"])
+    return files
+
+
+def corpus_control_message():
+    """Captured control-message plaintexts, plus reads holding every other kind of message."""
+    files = {}
+    for session, m in push_and_km2_messages("control-message"):
+        word = m["text"].split(",")[0].lower()
+        files[f"{session}_{word}.bin"] = bytes.fromhex(m["plaintext"])
+    others = [
+        "AUTH_FAILED,TEMP[backoff 42,advance remote]:try later",
+        "AUTH_FAILED,SESSION:token expired",
+        "AUTH_FAILED,CRV1:R,E:abc:dXNlcg==:Enter PIN",
+        "AUTH_PENDING,timeout 120",
+        "INFO_PRE,WEB_AUTH::https://example.org/",
+        "INFO,hello",
+        "RESTART,[PN]server shutting down",
+        "HALT,bye",
+        "CR_RESPONSE,MTIzNA==",
+        "PUSH_UPDATE,-route 10.0.0.0 255.0.0.0,?dns x",
+    ]
+    files["other_kinds.bin"] = b"".join(t.encode() + b"\0" for t in others)
+    parts = ["PUSH_REPLY,route 10.1.0.0 255.255.0.0,push-continuation 2",
+             "PUSH_REPLY,ping 10,push-continuation 1"]
+    files["push_continuation.bin"] = b"".join(t.encode() + b"\r\n\0" for t in parts)
+    return files
+
+
+CONFIG_SAMPLES = FUZZ_DIR.parent / "tests" / "unit" / "config" / "data"
+
+
+def corpus_config_parse():
+    """The client configurations of the golden vectors, plus texts that reach the syntax
+    corners: inline blocks, <connection>, quotes and escapes, CRLF and BOM, an include loop."""
+    files = {p.name.replace(".conf", ".bin"): p.read_bytes()
+             for p in sorted(CONFIG_SAMPLES.glob("*.conf"))}
+    pem = "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n"
+    files["inline_blocks.bin"] = (
+        "client\nremote a 1194\n<ca>\n" + pem + "</ca>\n<cert>\n" + pem + "</cert>\n"
+        "<key>\n-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n</key>\n"
+        "key-direction 1\n<tls-auth>\n-----BEGIN OpenVPN Static key V1-----\n00\n"
+        "-----END OpenVPN Static key V1-----\n</tls-auth>\n").encode()
+    files["connection_blocks.bin"] = (
+        "client\nca ca.crt\ncert client.crt\nkey client.key\nproto tcp\n<connection>\n"
+        "remote a 1194 udp\nexplicit-exit-notify 2\n</connection>\n<connection>\nremote b 443\n"
+        "server-poll-timeout 10\n</connection>\n").encode()
+    files["quotes_crlf_bom.bin"] = (
+        "\ufeffclient\r\nremote 'a b' 1194 # comment\r\nca \"ca.crt\"\r\ncert \"client.crt\"\r\n"
+        "key client.key\r\nup \"/bin/up \\\"x\\\"\"\r\nsetenv opt frob 1\r\n"
+        "ignore-unknown-option zap\r\nzap\r\n").encode()
+    files["include_loop.bin"] = b"client\nconfig inc.conf\n"
+    files["routes_and_options.bin"] = (
+        "client\nremote a\nca ca.crt\nauth-user-pass\nroute 10.0.0.0 255.0.0.0 vpn_gateway 5\n"
+        "route-ipv6 2001:db8::/32\nredirect-gateway def1 bypass-dhcp\npull-filter ignore route\n"
+        "dhcp-option DNS 10.8.0.1\ndns server 0 address 10.8.0.1\nkeepalive 10 60\n"
+        "data-ciphers AES-128-GCM:chacha20-poly1305\ncomp-lzo no\ndev tun0\n").encode()
+    return files
+
+
+def corpus_push_options():
+    """The policy byte (see push_options.cc), then a captured PUSH_REPLY (or a made-up one)."""
+    files = {}
+    for session, m in push_and_km2_messages("control-message"):
+        text = bytes.fromhex(m["plaintext"])
+        if text.startswith(b"PUSH_REPLY"):
+            files[f"{session}_push_reply.bin"] = b"\x00" + text
+    made_up = ("PUSH_REPLY,route 10.1.0.0 255.255.0.0,route 10.2.0.0,route-ipv6 2001:db8::/32,"
+               "redirect-gateway def1,dhcp-option DNS 10.8.0.1,dns server 0 address 10.8.0.1,"
+               "block-ipv6,ifconfig-ipv6 fd00::2/64 fd00::1,echo hi,inactive 300 1000,"
+               "push-continuation 2")
+    for policy in (0, 1, 2, 4, 7):
+        files[f"made_up_policy{policy}.bin"] = bytes([policy]) + made_up.encode()
+    return files
+
+
 CORPORA = {
+    "config_parse": corpus_config_parse,
+    "push_options": corpus_push_options,
+    "control_channel": corpus_control_channel,
     "data_v2": corpus_data_v2,
     "control_packet": corpus_control_packet,
     "tls_auth_verify": corpus_tls_auth_verify,
@@ -189,7 +342,10 @@ CORPORA = {
     "tls_crypt_v2_unwrap": corpus_tls_crypt_v2_unwrap,
     "static_key_parse": corpus_static_key_parse,
     "replay_window": corpus_replay_window,
+    "tcp_offload": corpus_tcp_offload,
     "tcp_stream": corpus_tcp_stream,
+    "key_method2_parse": corpus_key_method2_parse,
+    "control_message": corpus_control_message,
 }
 
 # --- keys ----------------------------------------------------------------------------------------
