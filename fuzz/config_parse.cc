@@ -36,7 +36,14 @@ config::MemoryFileSystem make_files(std::string_view input) {
   return fs;
 }
 
-bool known_file(const std::string& file) { return file == "fuzz.conf" || file == "inc.conf"; }
+// Any file of the in-memory file system: `config client.crt` reads a PEM file as options.
+bool known_file(const std::string& file) {
+  for (const char* name :
+       {"fuzz.conf", "inc.conf", "ca.crt", "client.crt", "client.key", "ta.key", "tc.key"}) {
+    if (file == name) return true;
+  }
+  return false;
+}
 
 }  // namespace
 

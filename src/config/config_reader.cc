@@ -100,6 +100,9 @@ class Reader {
       }
       Option option;
       option.name = args[i].substr(2);
+      if (option.name.empty()) {
+        return make_error(Errc::kInvalidArgument, "command line: \"--\" is not an option");
+      }
       for (++i; i < args.size() && !starts_with_dashes(args[i]); ++i) {
         if (option.args.size() + 1 == kMaxWords) {
           return option_error(option,
@@ -144,6 +147,8 @@ class Reader {
         if (starts_with_dashes(option.name) && option.name.size() >= 3) option.name.erase(0, 2);
         option.args.assign(std::make_move_iterator(words->begin() + 1),
                            std::make_move_iterator(words->end()));
+        // A quoted empty word ("" or '') first on the line: no option has that name.
+        if (option.name.empty()) return syntax_error(where, "empty option name");
       }
       if (Status s = add(std::move(option), context, dest); !s) return s;
     }

@@ -28,6 +28,18 @@ TEST(ConfigReader, LinesWithLocations) {
   EXPECT_EQ((*r)[2].where.line, 5);
 }
 
+// Found by the fuzzer: a quoted empty word first on a line is no option name.
+TEST(ConfigReader, EmptyOptionNameIsAnError) {
+  MemoryFileSystem fs;
+  auto r = read_config_text("client\n\"\" remote\n", "c.conf", fs);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("c.conf:2"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("empty option name"), std::string::npos);
+  const std::vector<std::string> args = {"--client", "--", "x"};
+  auto cl = read_command_line(args, fs);
+  EXPECT_FALSE(cl);
+}
+
 TEST(ConfigReader, SkipsUtf8Bom) {
   MemoryFileSystem fs;
   auto r = read_config_text(
