@@ -331,6 +331,46 @@ def corpus_push_options():
     return files
 
 
+def corpus_net_plan():
+    """The configuration byte (see net_plan.cc), then the options of a made-up PUSH_REPLY."""
+    subnet = "route-gateway 10.8.0.1,topology subnet,ifconfig 10.8.0.2 255.255.255.0"
+    replies = {
+        "subnet_def1": subnet + ",redirect-gateway def1,route 10.1.0.0 255.255.0.0",
+        "net30_routes": "ifconfig 10.8.0.6 10.8.0.5,route 10.8.0.1,"
+                        "route 192.168.5.0 255.255.255.0 net_gateway 5,"
+                        "route remote_host 255.255.255.255 net_gateway",
+        "ipv6": subnet + ",ifconfig-ipv6 fd00::1000/64 fd00::1,route-ipv6 2001:db8:1::/48,"
+                "route-ipv6 2001:db8:2::/48 net_gateway,redirect-gateway ipv6 !ipv4",
+        "bypass_dns": subnet + ",dhcp-option DNS 192.0.2.53,"
+                      "redirect-gateway def1 bypass-dns bypass-dhcp block-local",
+        "bad_ifconfig": "topology subnet,ifconfig 10.8.0.2 255.0.255.0",
+    }
+    files = {}
+    for name, text in replies.items():
+        for flags in (0, 6, 9, 16):
+            files[f"{name}_{flags}.bin"] = bytes([flags]) + text.encode()
+    return files
+
+
+def corpus_script_env():
+    """The flags byte (see script_env.cc), then the options of a made-up PUSH_REPLY."""
+    subnet = "route-gateway 10.8.0.1,topology subnet,ifconfig 10.8.0.2 255.255.255.0"
+    replies = {
+        "subnet_dns": subnet + ",route 10.1.0.0 255.255.0.0,route 10.2.0.0 255.255.0.0 10.8.0.9 7,"
+                      "dhcp-option DNS 10.8.0.1,dhcp-option DOMAIN corp.example,"
+                      "dns server 1 address 10.8.0.53 [fd00::53]:5353,"
+                      "dns search-domains a.example,setenv-safe PUSHED yes,peer-id 3",
+        "net30_ipv6": "ifconfig 10.8.0.6 10.8.0.5,ifconfig-ipv6 fd00::2/64 fd00::1,"
+                      "route-ipv6 2001:db8::/32,dhcp-option DISABLE-NBT,tun-mtu 1400",
+        "control_chars": subnet + ",setenv-safe A\x01B v\x7fw,dhcp-option DOMAIN x\x02y",
+    }
+    files = {}
+    for name, text in replies.items():
+        for flags in (0, 7, 12):
+            files[f"{name}_{flags}.bin"] = bytes([flags]) + text.encode()
+    return files
+
+
 CORPORA = {
     "config_parse": corpus_config_parse,
     "push_options": corpus_push_options,
@@ -346,6 +386,8 @@ CORPORA = {
     "tcp_stream": corpus_tcp_stream,
     "key_method2_parse": corpus_key_method2_parse,
     "control_message": corpus_control_message,
+    "net_plan": corpus_net_plan,
+    "script_env": corpus_script_env,
 }
 
 # --- keys ----------------------------------------------------------------------------------------

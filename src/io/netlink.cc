@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstring>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -16,9 +18,10 @@
 namespace ovpn::io {
 
 struct NetlinkReply {
-  int error = 0;        // the errno of an NLMSG_ERROR, 0 for the ack
-  std::string ext_ack;  // the kernel's text (NLMSGERR_ATTR_MSG), when it sent one
-  int ifindex = 0;      // from an RTM_NEWLINK answer (link_index)
+  int error = 0;                     // the errno of an NLMSG_ERROR, 0 for the ack
+  std::string ext_ack;               // the kernel's text (NLMSGERR_ATTR_MSG), when it sent one
+  int ifindex = 0;                   // from an RTM_NEWLINK answer (link_index)
+  std::optional<RouteLookup> route;  // from an RTM_NEWROUTE answer (route_get)
 };
 
 namespace {
@@ -71,11 +74,58 @@ int on_error(const nlmsghdr* nlh, void* data) {
   return MNL_CB_ERROR;
 }
 
-// Answers that are not acks: only RTM_GETLINK gets one here.
+// An address attribute of `family`'s size, or none when it has another size.
+std::optional<IpAddress> address_attr(const nlattr* attr, uint8_t family) {
+  const uint16_t len = mnl_attr_get_payload_len(attr);
+  if (family == AF_INET && len == 4) {
+    in_addr a{};
+    std::memcpy(&a, mnl_attr_get_payload(attr), 4);
+    return IpAddress::v4(a);
+  }
+  if (family == AF_INET6 && len == 16) {
+    in6_addr a{};
+    std::memcpy(&a, mnl_attr_get_payload(attr), 16);
+    return IpAddress::v6(a);
+  }
+  return std::nullopt;
+}
+
+// The RTM_NEWROUTE that answers RTM_GETROUTE: device, gateway, preferred source.
+void read_route(const nlmsghdr* nlh, NetlinkReply& reply) {
+  if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(rtmsg))) return;
+  const auto* rtm = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(nlh));
+  RouteLookup route;
+  const auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(nlh, sizeof(rtmsg)));
+  const auto* tail = static_cast<const uint8_t*>(mnl_nlmsg_get_payload_tail(nlh));
+  while (mnl_attr_ok(attr, static_cast<int>(tail - reinterpret_cast<const uint8_t*>(attr)))) {
+    switch (mnl_attr_get_type(attr)) {
+      case RTA_OIF:
+        if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0) {
+          route.ifindex = static_cast<int>(mnl_attr_get_u32(attr));
+        }
+        break;
+      case RTA_GATEWAY:
+        route.gateway = address_attr(attr, rtm->rtm_family);
+        break;
+      case RTA_PREFSRC:
+        route.source = address_attr(attr, rtm->rtm_family);
+        break;
+      default:
+        break;
+    }
+    attr = mnl_attr_next(attr);
+  }
+  reply.route = route;
+}
+
+// Answers that are not acks: RTM_GETLINK and RTM_GETROUTE get one here.
 int on_answer(const nlmsghdr* nlh, void* data) {
+  auto& reply = *static_cast<NetlinkReply*>(data);
   if (nlh->nlmsg_type == RTM_NEWLINK && nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(ifinfomsg))) {
     const auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(nlh));
-    static_cast<NetlinkReply*>(data)->ifindex = ifi->ifi_index;
+    reply.ifindex = ifi->ifi_index;
+  } else if (nlh->nlmsg_type == RTM_NEWROUTE) {
+    read_route(nlh, reply);
   }
   return MNL_CB_OK;
 }
@@ -199,12 +249,16 @@ Expected<int> NetlinkSocket::link_index(std::string_view name) {
 }
 
 Status NetlinkSocket::address_request(uint16_t type, int ifindex, const IpAddress& address,
-                                      uint8_t prefix_len) {
-  const std::string what = (type == RTM_NEWADDR ? "RTM_NEWADDR " : "RTM_DELADDR ") +
-                           address.to_string() + "/" + std::to_string(prefix_len) +
-                           on_link(ifindex);
+                                      uint8_t prefix_len, const std::optional<IpAddress>& peer) {
+  std::string what = (type == RTM_NEWADDR ? "RTM_NEWADDR " : "RTM_DELADDR ") + address.to_string() +
+                     "/" + std::to_string(prefix_len);
+  if (peer) what += " peer " + peer->to_string();
+  what += on_link(ifindex);
   if (prefix_len > address.size() * 8) {
     return make_error(Errc::kInvalidArgument, what + ": prefix length too long");
+  }
+  if (peer && peer->family() != address.family()) {
+    return make_error(Errc::kInvalidArgument, what + ": peer of another family");
   }
   nlmsghdr* nlh = start(type, type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0);
   auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
@@ -214,7 +268,8 @@ Status NetlinkSocket::address_request(uint16_t type, int ifindex, const IpAddres
   // As ip(8) does: 127.0.0.0/8 is host scope; IPv6 scopes are the kernel's to choose.
   ifa->ifa_scope = address.is_v4() && address.bytes()[0] == 127 ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE;
   put_address(nlh, IFA_LOCAL, address);
-  put_address(nlh, IFA_ADDRESS, address);  // the same: a subnet, not a point-to-point peer
+  // The same as IFA_LOCAL for a subnet; the other end for a point-to-point address.
+  put_address(nlh, IFA_ADDRESS, peer ? *peer : address);
   if (type == RTM_NEWADDR && address.is_v6()) {
     ifa->ifa_flags = IFA_F_NODAD;
     mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
@@ -223,12 +278,14 @@ Status NetlinkSocket::address_request(uint16_t type, int ifindex, const IpAddres
   return transact(nlh, reply, what);
 }
 
-Status NetlinkSocket::addr_new(int ifindex, const IpAddress& address, uint8_t prefix_len) {
-  return address_request(RTM_NEWADDR, ifindex, address, prefix_len);
+Status NetlinkSocket::addr_new(int ifindex, const IpAddress& address, uint8_t prefix_len,
+                               const std::optional<IpAddress>& peer) {
+  return address_request(RTM_NEWADDR, ifindex, address, prefix_len, peer);
 }
 
-Status NetlinkSocket::addr_del(int ifindex, const IpAddress& address, uint8_t prefix_len) {
-  return address_request(RTM_DELADDR, ifindex, address, prefix_len);
+Status NetlinkSocket::addr_del(int ifindex, const IpAddress& address, uint8_t prefix_len,
+                               const std::optional<IpAddress>& peer) {
+  return address_request(RTM_DELADDR, ifindex, address, prefix_len, peer);
 }
 
 Status NetlinkSocket::route_request(uint16_t type, const Route& route) {
@@ -267,5 +324,19 @@ Status NetlinkSocket::route_request(uint16_t type, const Route& route) {
 Status NetlinkSocket::route_new(const Route& route) { return route_request(RTM_NEWROUTE, route); }
 
 Status NetlinkSocket::route_del(const Route& route) { return route_request(RTM_DELROUTE, route); }
+
+Expected<RouteLookup> NetlinkSocket::route_get(const IpAddress& destination) {
+  const std::string what = "RTM_GETROUTE " + destination.to_string();
+  nlmsghdr* nlh = start(RTM_GETROUTE, 0);
+  auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+  rtm->rtm_family = family_of(destination);
+  rtm->rtm_dst_len = static_cast<uint8_t>(destination.size() * 8);
+  put_address(nlh, RTA_DST, destination);
+  NetlinkReply reply;
+  auto status = transact(nlh, reply, what);
+  if (!status) return forward_error(std::move(status));
+  if (!reply.route) return make_error(Errc::kInternal, what + ": no answer");
+  return *reply.route;
+}
 
 }  // namespace ovpn::io

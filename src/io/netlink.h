@@ -34,6 +34,14 @@ struct Route {
   std::optional<uint32_t> metric{};
 };
 
+// What the kernel would do with a packet to one destination (RTM_GETROUTE): the device, the
+// next hop (none: the destination is on the link) and the source address it would pick.
+struct RouteLookup {
+  int ifindex = 0;
+  std::optional<IpAddress> gateway{};
+  std::optional<IpAddress> source{};
+};
+
 // Thread: control, every method.
 class NetlinkSocket {
  public:
@@ -56,12 +64,19 @@ class NetlinkSocket {
   // (IFA_F_NODAD) so they can be bound at once; the kernel still adds their local route from a
   // work queue a moment after the ack, and a packet to the address that arrives before that is
   // dropped (as when the interface was down).
-  Status addr_new(int ifindex, const IpAddress& address, uint8_t prefix_len);
-  Status addr_del(int ifindex, const IpAddress& address, uint8_t prefix_len);
+  // With `peer` (IPv4 point-to-point, as `ip addr add LOCAL peer PEER`), the prefix covers the
+  // peer instead; a delete must name the same peer.
+  Status addr_new(int ifindex, const IpAddress& address, uint8_t prefix_len,
+                  const std::optional<IpAddress>& peer = std::nullopt);
+  Status addr_del(int ifindex, const IpAddress& address, uint8_t prefix_len,
+                  const std::optional<IpAddress>& peer = std::nullopt);
 
   // RTM_NEWROUTE (fails with "File exists" when the route is there) / RTM_DELROUTE.
   Status route_new(const Route& route);
   Status route_del(const Route& route);
+  // RTM_GETROUTE for one address: the route the kernel would use now. Fails with the kernel's
+  // "Network is unreachable" (Errc::kIo) when no route covers it.
+  Expected<RouteLookup> route_get(const IpAddress& destination);
 
  private:
   explicit NetlinkSocket(mnl_socket* socket) noexcept;
@@ -70,7 +85,8 @@ class NetlinkSocket {
   nlmsghdr* start(uint16_t type, uint16_t flags);
   // Sends the request built in buf_ and reads until the ack; `reply` collects the answers.
   Status transact(nlmsghdr* request, NetlinkReply& reply, std::string_view what);
-  Status address_request(uint16_t type, int ifindex, const IpAddress& address, uint8_t prefix_len);
+  Status address_request(uint16_t type, int ifindex, const IpAddress& address, uint8_t prefix_len,
+                         const std::optional<IpAddress>& peer);
   Status route_request(uint16_t type, const Route& route);
 
   mnl_socket* socket_ = nullptr;
