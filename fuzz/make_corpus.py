@@ -238,6 +238,12 @@ def corpus_control_channel():
     return files
 
 
+def corpus_key_state():
+    """The control_channel seeds (key_state.cc reads the same format): the captured server's TLS
+    flight reaches a KeyState's TLS session, which refuses it."""
+    return corpus_control_channel()
+
+
 def push_and_km2_messages(kind):
     """(session, message) pairs of one kind from push-and-km2.json, the first of equal texts."""
     seen = set()
@@ -375,6 +381,7 @@ CORPORA = {
     "config_parse": corpus_config_parse,
     "push_options": corpus_push_options,
     "control_channel": corpus_control_channel,
+    "key_state": corpus_key_state,
     "data_v2": corpus_data_v2,
     "control_packet": corpus_control_packet,
     "tls_auth_verify": corpus_tls_auth_verify,
