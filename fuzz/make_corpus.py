@@ -244,6 +244,12 @@ def corpus_key_state():
     return corpus_control_channel()
 
 
+def corpus_client_session():
+    """The control_channel seeds (client_session.cc reads the same format): the captured server's
+    TLS flight reaches the session's first key state, whose TLS session refuses it (a restart)."""
+    return corpus_control_channel()
+
+
 def push_and_km2_messages(kind):
     """(session, message) pairs of one kind from push-and-km2.json, the first of equal texts."""
     seen = set()
@@ -382,6 +388,7 @@ CORPORA = {
     "push_options": corpus_push_options,
     "control_channel": corpus_control_channel,
     "key_state": corpus_key_state,
+    "client_session": corpus_client_session,
     "data_v2": corpus_data_v2,
     "control_packet": corpus_control_packet,
     "tls_auth_verify": corpus_tls_auth_verify,

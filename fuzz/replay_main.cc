@@ -42,6 +42,9 @@ std::map<std::string, size_t>& reached() {
 // Events the unmodified seeds must reach: proof that the fixed keys match the corpus.
 constexpr const char* kExpectedEvents[] = {
     "config_parse/built",
+    "client_session/plain_started",
+    "client_session/restart",
+    "client_session/tls_crypt_started",
     "control_request/ok",
     "control_channel/plain_delivered",
     "control_channel/tls_crypt_delivered",

@@ -1,0 +1,164 @@
+// Fuzz target: a ClientSession (key states by key id, push/pull and renegotiation around them)
+// with a FakeDco, fed arbitrary wire packets after a fixed prefix (our hard reset sent, the
+// captured stock server's reset received), in plain mode or with tls-crypt (pki/tc.key). As in
+// the key_state target, the TLS context pins a fingerprint no server has, so no input reaches
+// ACTIVE: what is fuzzed is the routing by key id, the SOFT_RESET path and the failure path.
+//
+// Input: the control_channel target's format. Byte 0 picks the mode (even: plain, odd:
+// tls-crypt); then frames of step (1) || length (2, big-endian) || packet (length), where
+// step & 0x7f advances the clock by that many 100 ms and step & 0x80 also delivers the packet
+// as a dco ControlPacket notification instead of directly.
+//
+// Invariants:
+//   * nothing connects: no peer is ever created in the DCO, no Connected outcome;
+//   * the only outcome is one Restart (the handshake failed or hand-window ran out), after which
+//     the session is done and has no timeout;
+//   * a session not done always has a next timeout, at most the hand-window's end;
+//   * no renegotiation starts (it needs a connected session).
+
+#include <memory>
+#include <variant>
+#include <vector>
+
+#include "control/client_session.h"
+#include "crypto/tls_crypt.h"
+#include "fakes/fake_dco.h"
+#include "fuzz_keys.h"
+#include "fuzz_target.h"
+
+namespace {
+
+namespace control = ovpn::control;
+namespace crypto = ovpn::crypto;
+namespace proto = ovpn::proto;
+namespace dco = ovpn::dco;
+using ovpn::fuzz::hex_bytes;
+
+// Captured in control-plain.json and tls-crypt.json, as in control_channel.cc.
+constexpr auto kPlainClientSid = hex_bytes<8>("8fd6349fb2cccce1");
+constexpr auto kPlainServerReset =
+    hex_bytes<26>("4065360371ca23c37e01000000008fd6349fb2cccce100000000");
+constexpr auto kTlsCryptClientSid = hex_bytes<8>("f2d284ea8ca77c59");
+constexpr uint32_t kTlsCryptClientTime = 1795510021;
+constexpr auto kTlsCryptServerReset = hex_bytes<66>(
+    "40e4089e8d5a1d106b000000016b054f055afa54009ac6621dc814456116acda3d7b19f8819ff5302da818095f"
+    "ea172faba83d2354ab3a2e1dbbb36a9762ad1d7dba");
+constexpr uint64_t kHandWindowMs = 60 * 1000;
+
+std::unique_ptr<crypto::ControlWrap> make_wrap(bool tls_crypt) {
+  if (!tls_crypt) return std::make_unique<crypto::PlainWrap>();
+  auto wrap =
+      crypto::TlsCrypt::create(proto::Key2(ovpn::fuzz::keys::kTlsCryptKey), proto::Role::kClient);
+  FUZZ_CHECK(wrap.has_value());
+  return std::move(*wrap);
+}
+
+std::shared_ptr<const control::TlsContext> tls_context() {
+  static const std::shared_ptr<const control::TlsContext> ctx = [] {
+    control::TlsConfig config;
+    config.role = proto::Role::kClient;
+    config.peer_fingerprints.push_back(control::Sha256Fingerprint{});
+    auto created = control::TlsContext::create(config);
+    FUZZ_CHECK(created.has_value());
+    return std::shared_ptr<const control::TlsContext>(std::move(*created));
+  }();
+  return ctx;
+}
+
+class Harness {
+ public:
+  explicit Harness(bool tls_crypt) : tls_crypt_(tls_crypt) {}
+
+  bool start() {
+    auto fake = dco::FakeDco::create(dco::Mode::kPointToPoint);
+    FUZZ_CHECK(fake.has_value());
+    dco_ = std::move(*fake);
+    control::ClientSessionConfig config;
+    config.options = "V4,dev-type tun,tls-client";
+    config.hand_window_ms = kHandWindowMs;
+    config.data_ciphers = {"AES-256-GCM"};
+    config.remote = *ovpn::Endpoint::parse("192.0.2.1:1194");
+    // The first 8 random bytes are the captured client's session id, the rest constant.
+    auto sid = tls_crypt_ ? kTlsCryptClientSid : kPlainClientSid;
+    auto calls = std::make_shared<int>(0);
+    config.random = [sid, calls](std::span<uint8_t> out) -> ovpn::Status {
+      const bool first = (*calls)++ == 0 && out.size() == sid.size();
+      for (size_t i = 0; i < out.size(); ++i) out[i] = first ? sid[i] : 0x5a;
+      return {};
+    };
+    auto session = control::ClientSession::create(
+        std::move(config),
+        control::TlsWrapContext::make(make_wrap(tls_crypt_), proto::Role::kClient,
+                                      kTlsCryptClientTime),
+        tls_context(), *dco_, 0);
+    FUZZ_CHECK(session.has_value());
+    session_ = std::move(*session);
+    session_->poll(0);
+    const std::span<const uint8_t> reset =
+        tls_crypt_ ? std::span<const uint8_t>(kTlsCryptServerReset) : kPlainServerReset;
+    const auto drops = session_->stats().key_state_drops;
+    session_->on_packet(reset, 0);
+    session_->poll(0);
+    if (session_->stats().key_state_drops != drops) return false;
+    FUZZ_REACHED(tls_crypt_ ? "client_session/tls_crypt_started" : "client_session/plain_started");
+    return true;
+  }
+
+  void step(uint8_t step, std::span<const uint8_t> wire) {
+    now_ms_ += uint64_t{step & 0x7fu} * 100;
+    if ((step & 0x80) != 0) {
+      const dco::Notification n{
+          .seq = 1,
+          .event = dco::ControlPacket{.peer = std::nullopt,
+                                      .transport = dco::Transport::kUdp,
+                                      .remote = *ovpn::Endpoint::parse("192.0.2.1:1194"),
+                                      .local = {},
+                                      .bytes = {wire.begin(), wire.end()}}};
+      session_->on_notification(n, now_ms_);
+    } else {
+      session_->on_packet(wire, now_ms_);
+    }
+    session_->poll(now_ms_);
+    static_cast<void>(dco_->take_sent());
+    FUZZ_CHECK(dco_->peer_get_all().empty());
+    FUZZ_CHECK(!session_->negotiating());
+    for (auto& o : session_->take_outcomes()) {
+      FUZZ_CHECK(std::holds_alternative<control::Restart>(o));
+      FUZZ_CHECK(++outcomes_ == 1);
+      FUZZ_REACHED("client_session/restart");
+    }
+    if (session_->phase() == control::ClientSession::Phase::kDone) {
+      FUZZ_CHECK(outcomes_ == 1);
+      FUZZ_CHECK(!session_->next_timeout_ms().has_value());
+    } else {
+      const auto next = session_->next_timeout_ms();
+      FUZZ_CHECK(next.has_value() && *next <= kHandWindowMs);
+    }
+  }
+
+ private:
+  bool tls_crypt_;
+  std::unique_ptr<dco::FakeDco> dco_;
+  std::unique_ptr<control::ClientSession> session_;
+  uint64_t now_ms_ = 0;
+  int outcomes_ = 0;
+};
+
+}  // namespace
+
+OVPN_FUZZ_TARGET(client_session) {
+  if (size < 1) return 0;
+  Harness h((data[0] & 1) != 0);
+  if (!h.start()) return 0;
+  size_t pos = 1;
+  int packets = 0;
+  while (size - pos >= 3 && packets++ < 256) {
+    const uint8_t step = data[pos];
+    const size_t len = size_t{data[pos + 1]} << 8 | data[pos + 2];
+    pos += 3;
+    const size_t n = len < size - pos ? len : size - pos;
+    h.step(step, std::span<const uint8_t>(data + pos, n));
+    pos += n;
+  }
+  return 0;
+}
