@@ -20,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include "captured_session.h"
 #include "control/client_session.h"
 #include "crypto/tls_crypt.h"
 #include "fakes/fake_dco.h"
@@ -32,38 +33,15 @@ namespace control = ovpn::control;
 namespace crypto = ovpn::crypto;
 namespace proto = ovpn::proto;
 namespace dco = ovpn::dco;
-using ovpn::fuzz::hex_bytes;
 
-// Captured in control-plain.json and tls-crypt.json, as in control_channel.cc.
-constexpr auto kPlainClientSid = hex_bytes<8>("8fd6349fb2cccce1");
-constexpr auto kPlainServerReset =
-    hex_bytes<26>("4065360371ca23c37e01000000008fd6349fb2cccce100000000");
-constexpr auto kTlsCryptClientSid = hex_bytes<8>("f2d284ea8ca77c59");
-constexpr uint32_t kTlsCryptClientTime = 1795510021;
-constexpr auto kTlsCryptServerReset = hex_bytes<66>(
-    "40e4089e8d5a1d106b000000016b054f055afa54009ac6621dc814456116acda3d7b19f8819ff5302da818095f"
-    "ea172faba83d2354ab3a2e1dbbb36a9762ad1d7dba");
+using ovpn::fuzz::captured::kPlainClientSid;
+using ovpn::fuzz::captured::kPlainServerReset;
+using ovpn::fuzz::captured::kTlsCryptClientSid;
+using ovpn::fuzz::captured::kTlsCryptClientTime;
+using ovpn::fuzz::captured::kTlsCryptServerReset;
+using ovpn::fuzz::captured::make_wrap;
+using ovpn::fuzz::captured::pinned_tls_context;
 constexpr uint64_t kHandWindowMs = 60 * 1000;
-
-std::unique_ptr<crypto::ControlWrap> make_wrap(bool tls_crypt) {
-  if (!tls_crypt) return std::make_unique<crypto::PlainWrap>();
-  auto wrap =
-      crypto::TlsCrypt::create(proto::Key2(ovpn::fuzz::keys::kTlsCryptKey), proto::Role::kClient);
-  FUZZ_CHECK(wrap.has_value());
-  return std::move(*wrap);
-}
-
-std::shared_ptr<const control::TlsContext> tls_context() {
-  static const std::shared_ptr<const control::TlsContext> ctx = [] {
-    control::TlsConfig config;
-    config.role = proto::Role::kClient;
-    config.peer_fingerprints.push_back(control::Sha256Fingerprint{});
-    auto created = control::TlsContext::create(config);
-    FUZZ_CHECK(created.has_value());
-    return std::shared_ptr<const control::TlsContext>(std::move(*created));
-  }();
-  return ctx;
-}
 
 class Harness {
  public:
@@ -90,7 +68,7 @@ class Harness {
         std::move(config),
         control::TlsWrapContext::make(make_wrap(tls_crypt_), proto::Role::kClient,
                                       kTlsCryptClientTime),
-        tls_context(), *dco_, 0);
+        pinned_tls_context(), *dco_, 0);
     FUZZ_CHECK(session.has_value());
     session_ = std::move(*session);
     session_->poll(0);

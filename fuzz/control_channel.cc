@@ -21,6 +21,7 @@
 #include <memory>
 #include <vector>
 
+#include "captured_session.h"
 #include "control/control_channel.h"
 #include "crypto/tls_crypt.h"
 #include "fuzz_keys.h"
@@ -32,25 +33,13 @@ using ovpn::Drop;
 namespace control = ovpn::control;
 namespace crypto = ovpn::crypto;
 namespace proto = ovpn::proto;
-using ovpn::fuzz::hex_bytes;
 
-// control-plain.json and tls-crypt.json: the stock client's session id (and replay time) and
-// the stock server's reset that answered it.
-constexpr auto kPlainClientSid = hex_bytes<8>("8fd6349fb2cccce1");
-constexpr auto kPlainServerReset =
-    hex_bytes<26>("4065360371ca23c37e01000000008fd6349fb2cccce100000000");
-constexpr auto kTlsCryptClientSid = hex_bytes<8>("f2d284ea8ca77c59");
-constexpr uint32_t kTlsCryptClientTime = 1795510021;
-constexpr auto kTlsCryptServerReset = hex_bytes<66>(
-    "40e4089e8d5a1d106b000000016b054f055afa54009ac6621dc814456116acda3d7b19f8819ff5302da818095f"
-    "ea172faba83d2354ab3a2e1dbbb36a9762ad1d7dba");
-
-std::unique_ptr<crypto::ControlWrap> make_wrap(bool tls_crypt, proto::Role role) {
-  if (!tls_crypt) return std::make_unique<crypto::PlainWrap>();
-  auto wrap = crypto::TlsCrypt::create(proto::Key2(ovpn::fuzz::keys::kTlsCryptKey), role);
-  FUZZ_CHECK(wrap.has_value());
-  return std::move(*wrap);
-}
+using ovpn::fuzz::captured::kPlainClientSid;
+using ovpn::fuzz::captured::kPlainServerReset;
+using ovpn::fuzz::captured::kTlsCryptClientSid;
+using ovpn::fuzz::captured::kTlsCryptClientTime;
+using ovpn::fuzz::captured::kTlsCryptServerReset;
+using ovpn::fuzz::captured::make_wrap;
 
 // P of a packet, or nullopt when it does not unwrap and parse.
 struct Body {

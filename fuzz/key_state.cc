@@ -21,6 +21,7 @@
 #include <optional>
 #include <vector>
 
+#include "captured_session.h"
 #include "control/key_state.h"
 #include "crypto/tls_crypt.h"
 #include "fuzz_keys.h"
@@ -31,38 +32,15 @@ namespace {
 namespace control = ovpn::control;
 namespace crypto = ovpn::crypto;
 namespace proto = ovpn::proto;
-using ovpn::fuzz::hex_bytes;
 
-// Captured in control-plain.json and tls-crypt.json, as in control_channel.cc.
-constexpr auto kPlainClientSid = hex_bytes<8>("8fd6349fb2cccce1");
-constexpr auto kPlainServerReset =
-    hex_bytes<26>("4065360371ca23c37e01000000008fd6349fb2cccce100000000");
-constexpr auto kTlsCryptClientSid = hex_bytes<8>("f2d284ea8ca77c59");
-constexpr uint32_t kTlsCryptClientTime = 1795510021;
-constexpr auto kTlsCryptServerReset = hex_bytes<66>(
-    "40e4089e8d5a1d106b000000016b054f055afa54009ac6621dc814456116acda3d7b19f8819ff5302da818095f"
-    "ea172faba83d2354ab3a2e1dbbb36a9762ad1d7dba");
+using ovpn::fuzz::captured::kPlainClientSid;
+using ovpn::fuzz::captured::kPlainServerReset;
+using ovpn::fuzz::captured::kTlsCryptClientSid;
+using ovpn::fuzz::captured::kTlsCryptClientTime;
+using ovpn::fuzz::captured::kTlsCryptServerReset;
+using ovpn::fuzz::captured::make_wrap;
+using ovpn::fuzz::captured::pinned_tls_context;
 constexpr uint64_t kHandWindowMs = 60 * 1000;
-
-std::unique_ptr<crypto::ControlWrap> make_wrap(bool tls_crypt) {
-  if (!tls_crypt) return std::make_unique<crypto::PlainWrap>();
-  auto wrap =
-      crypto::TlsCrypt::create(proto::Key2(ovpn::fuzz::keys::kTlsCryptKey), proto::Role::kClient);
-  FUZZ_CHECK(wrap.has_value());
-  return std::move(*wrap);
-}
-
-std::shared_ptr<const control::TlsContext> tls_context() {
-  static const std::shared_ptr<const control::TlsContext> ctx = [] {
-    control::TlsConfig config;
-    config.role = proto::Role::kClient;
-    config.peer_fingerprints.push_back(control::Sha256Fingerprint{});
-    auto created = control::TlsContext::create(config);
-    FUZZ_CHECK(created.has_value());
-    return std::shared_ptr<const control::TlsContext>(std::move(*created));
-  }();
-  return ctx;
-}
 
 class Harness {
  public:
@@ -80,7 +58,7 @@ class Harness {
       for (auto& b : out) b = 0x5a;
       return {};
     };
-    auto ks = control::KeyState::create(std::move(config), wrap_, tls_context(), 0);
+    auto ks = control::KeyState::create(std::move(config), wrap_, pinned_tls_context(), 0);
     FUZZ_CHECK(ks.has_value());
     ks_.emplace(std::move(*ks));
     drain();

@@ -57,10 +57,11 @@ Shard::Shard(size_t index, EngineContext& context, io::Fd epoll, io::Fd wake)
       batch_(io::kBatchSize) {
   for (auto& buf : bufs_) pool_.get(buf);  // the shard's buffers, held for its lifetime
   for (auto& buf : seg_bufs_) seg_pool_.get(buf);
-  send_items_.reserve(io::kBatchSize);
-  send_peers_.reserve(io::kBatchSize);
-  tcp_packets_.reserve(io::kBatchSize);
-  tcp_peers_.reserve(io::kBatchSize);
+  // A round queues at most a batch of reads plus a batch of TSO segments before it flushes.
+  send_items_.reserve(2 * io::kBatchSize);
+  send_peers_.reserve(2 * io::kBatchSize);
+  tcp_packets_.reserve(2 * io::kBatchSize);
+  tcp_peers_.reserve(2 * io::kBatchSize);
   // A coalesced receive is up to 64 KiB of datagrams: up to about 1500 packets of 40 bytes.
   tun_out_.reserve(2048);
   tun_out_peers_.reserve(2048);
@@ -278,7 +279,7 @@ void Shard::flush_tun(ShardCounters& unattributed) {
     if (gso) taken = coalesce_tcp(tun_out_, i, io::TunDevice::kMaxWritePieces, coalesced_);
     if (taken > 1) {
       uint8_t vnet[io::VnetHeader::kSize];
-      write_vnet_header(coalesced_.vnet, vnet);
+      coalesced_.vnet.write(vnet);
       w = ctx_.tun->write_gso(index_, vnet,
                               std::span(coalesced_.headers.data(), coalesced_.header_size),
                               coalesced_.payloads);

@@ -112,10 +112,7 @@ size_t coalesce_tcp(std::span<const std::span<uint8_t>> packets, size_t first, s
   }
   tcp[13] = flags;
   // CHECKSUM_PARTIAL: the field holds the pseudo-header sum, not complemented.
-  uint64_t sum = sh.v6 ? proto::checksum_add(std::span(ip + 8, 32))
-                       : proto::checksum_add(std::span(ip + 12, 8));
-  sum += kTcp;
-  sum += tcp_length;
+  const uint64_t sum = proto::pseudo_header_sum(std::span(ip, sh.ip), kTcp, tcp_length);
   store_be16(tcp + 16, static_cast<uint16_t>(~proto::checksum_finish(sum)));
 
   out.payloads.clear();
@@ -131,15 +128,6 @@ size_t coalesce_tcp(std::span<const std::span<uint8_t>> packets, size_t first, s
   out.vnet.csum_start = static_cast<uint16_t>(sh.ip);
   out.vnet.csum_offset = 16;
   return count;
-}
-
-void write_vnet_header(const io::VnetHeader& h, uint8_t* out) noexcept {
-  out[0] = h.flags;
-  out[1] = h.gso_type;
-  std::memcpy(out + 2, &h.hdr_len, 2);
-  std::memcpy(out + 4, &h.gso_size, 2);
-  std::memcpy(out + 6, &h.csum_start, 2);
-  std::memcpy(out + 8, &h.csum_offset, 2);
 }
 
 }  // namespace ovpn::engine

@@ -35,7 +35,4 @@ struct CoalescedWrite {
 size_t coalesce_tcp(std::span<const std::span<uint8_t>> packets, size_t first, size_t max_segments,
                     CoalescedWrite& out);
 
-// Writes the 10-byte virtio-net header for `h` (host order, legacy virtio).
-void write_vnet_header(const io::VnetHeader& h, uint8_t* out) noexcept;
-
 }  // namespace ovpn::engine

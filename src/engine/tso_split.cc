@@ -16,13 +16,9 @@ constexpr uint8_t kCwr = 0x80;
 
 // The TCP checksum of `tcp` (header with a zero checksum field, then payload) under the
 // pseudo-header of `ip`.
-uint16_t tcp_checksum(std::span<const uint8_t> ip, bool ipv6, std::span<const uint8_t> tcp) {
-  uint64_t sum = ipv6 ? proto::checksum_add(ip.subspan(8, 32))   // source, destination
-                      : proto::checksum_add(ip.subspan(12, 8));  // source, destination
-  sum += kTcp;
-  sum += tcp.size();
-  sum = proto::checksum_add(tcp, sum);
-  return proto::checksum_finish(sum);
+uint16_t tcp_checksum(std::span<const uint8_t> ip, std::span<const uint8_t> tcp) {
+  return proto::checksum_finish(
+      proto::checksum_add(tcp, proto::pseudo_header_sum(ip, kTcp, tcp.size())));
 }
 
 }  // namespace
@@ -81,8 +77,8 @@ bool write_tso_segment(std::span<const uint8_t> super, const TsoPlan& plan, size
   if (!last) tcp[13] &= static_cast<uint8_t>(~(kFin | kPsh));
   if (index != 0) tcp[13] &= static_cast<uint8_t>(~kCwr);
   store_be16(tcp + 16, 0);
-  store_be16(tcp + 16, tcp_checksum(std::span(ip, plan.ip_header), plan.ipv6,
-                                    std::span(tcp, plan.tcp_header + length)));
+  store_be16(tcp + 16,
+             tcp_checksum(std::span(ip, plan.ip_header), std::span(tcp, plan.tcp_header + length)));
   return true;
 }
 

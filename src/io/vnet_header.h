@@ -45,6 +45,15 @@ struct VnetHeader {
     std::memcpy(&h.csum_offset, bytes + 8, 2);
     return h;
   }
+  // The inverse of parse(): the 10 bytes for a write.
+  void write(uint8_t* out) const noexcept {
+    out[0] = flags;
+    out[1] = gso_type;
+    std::memcpy(out + 2, &hdr_len, 2);
+    std::memcpy(out + 4, &gso_size, 2);
+    std::memcpy(out + 6, &csum_start, 2);
+    std::memcpy(out + 8, &csum_offset, 2);
+  }
 };
 
 }  // namespace ovpn::io

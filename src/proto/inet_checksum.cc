@@ -28,6 +28,12 @@ uint16_t checksum_finish(uint64_t sum) noexcept {
   return static_cast<uint16_t>(~sum);
 }
 
+uint64_t pseudo_header_sum(std::span<const uint8_t> ip, uint8_t protocol, size_t length) noexcept {
+  const bool v6 = (ip[0] >> 4) == 6;
+  uint64_t sum = v6 ? checksum_add(ip.subspan(8, 32)) : checksum_add(ip.subspan(12, 8));
+  return sum + protocol + length;
+}
+
 uint16_t ipv4_header_checksum(std::span<const uint8_t> header) noexcept {
   uint64_t sum = checksum_add(header.first(10));
   sum = checksum_add(header.subspan(12), sum);

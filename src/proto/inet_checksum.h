@@ -18,6 +18,10 @@ uint64_t checksum_add(std::span<const uint8_t> bytes, uint64_t sum = 0) noexcept
 // Folds a running sum to 16 bits and complements it: the value stored in a checksum field.
 uint16_t checksum_finish(uint64_t sum) noexcept;
 
+// The running sum of the TCP/UDP pseudo-header of the IPv4 or IPv6 packet starting at `ip`
+// (source, destination, protocol, and `length`: the transport header plus payload).
+uint64_t pseudo_header_sum(std::span<const uint8_t> ip, uint8_t protocol, size_t length) noexcept;
+
 // The IPv4 header checksum of `header` (its checksum field taken as zero).
 uint16_t ipv4_header_checksum(std::span<const uint8_t> header) noexcept;
 
