@@ -52,7 +52,7 @@ OVPN_FUZZ_TARGET(script_env) {
   }
   in.restart = (flags & 2) != 0;
   in.peer_id = pushed.peer_id;
-  in.trusted = app::Endpoint{"192.0.2.1", 1194, false};
+  in.trusted = app::ScriptPeer{"192.0.2.1", 1194, false};
   in.password = "secret";
   for (const auto& r : pushed.routes) {
     in.routes.routes.push_back({r.network, r.netmask, r.gateway.value_or(""), r.metric});

@@ -1,25 +1,43 @@
 // ovpnd: an OpenVPN-compatible VPN whose data channel runs in a multi-core userspace offload
-// engine. This build offers the engine alone (--dco-only); the OpenVPN control plane
-// (--config) arrives with the client and server issues.
+// engine.
+//
+//   ovpnd --config client.conf [OpenVPN options...] [--threads N] [--udp-offload on|off]
+//         [--tun-offload on|off]
+//   ovpnd --dco-only [options]          the engine alone, driven through dcoctl
+//
+// The OpenVPN options are OpenVPN's (a configuration file, or --option args on the command
+// line, later ones overriding earlier ones); the three after them are ovpnd's own.
 
+#include <unistd.h>
+
+#include <charconv>
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "app/client_daemon.h"
+#include "app/client_setup.h"
+#include "app/daemon_log.h"
 #include "app/dco_only.h"
+#include "config/client_options.h"
+#include "config/config_reader.h"
+#include "config/file_system.h"
 
-int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::fputs(ovpn::app::kDcoOnlyUsage, args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
+namespace {
+
+constexpr const char* kUsage =
+    "usage: ovpnd --config FILE [OpenVPN options] [ovpnd options]\n"
+    "       ovpnd --dco-only [options]   (see ovpnd --dco-only --help)\n"
+    "ovpnd options:\n"
+    "  --threads N           engine shards (default: one per core)\n"
+    "  --udp-offload on|off  UDP GSO/GRO where the kernel has them (default on)\n"
+    "  --tun-offload on|off  TUN TSO and checksum offload (default on)\n";
+
+int dco_only_main(std::vector<std::string> args) {
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    std::fputs(ovpn::app::kDcoOnlyUsage, stdout);
+    return 0;
   }
-  if (args[0] != "--dco-only") {
-    std::fprintf(stderr, "ovpnd: %s: only --dco-only is available in this build\n%s",
-                 args[0].c_str(), ovpn::app::kDcoOnlyUsage);
-    return 2;
-  }
-  args.erase(args.begin());
   auto options = ovpn::app::parse_dco_only_args(args);
   if (!options) {
     std::fprintf(stderr, "ovpnd: %s\n%s", options.error().message.c_str(),
@@ -32,4 +50,102 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+bool on_off(const std::string& value, bool& out) {
+  if (value != "on" && value != "off") return false;
+  out = value == "on";
+  return true;
+}
+
+// Takes ovpnd's own options out of `args`; the rest are OpenVPN's. Empty string: ok.
+std::string take_ovpnd_options(std::vector<std::string>& args,
+                               ovpn::app::ClientRunSettings& settings) {
+  std::vector<std::string> rest;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a != "--threads" && a != "--udp-offload" && a != "--tun-offload") {
+      rest.push_back(a);
+      continue;
+    }
+    if (i + 1 >= args.size()) return a + ": needs a value";
+    const std::string& v = args[++i];
+    if (a == "--threads") {
+      const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), settings.threads);
+      if (ec != std::errc() || end != v.data() + v.size() || settings.threads > 256) {
+        return "--threads: 0..256";
+      }
+    } else if (!on_off(v, a == "--udp-offload" ? settings.udp_offload : settings.tun_offload)) {
+      return a + ": on or off, not " + v;
+    }
+  }
+  args = std::move(rest);
+  return {};
+}
+
+std::string first_config_path(const std::vector<std::string>& args) {
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--config") return args[i + 1];
+  }
+  return {};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    std::printf("%s (OpenVPN 2.6 protocol, userspace data channel offload)\n",
+                ovpn::app::kOvpndVersion);
+    return 0;
+  }
+  if (args[0] == "--dco-only") return dco_only_main({args.begin() + 1, args.end()});
+
+  ovpn::app::ClientRunSettings settings;
+  if (std::string error = take_ovpnd_options(args, settings); !error.empty()) {
+    std::fprintf(stderr, "ovpnd: %s\n%s", error.c_str(), kUsage);
+    return 2;
+  }
+  settings.config_path = first_config_path(args);
+  ovpn::config::RealFileSystem fs;
+  auto list = ovpn::config::read_command_line(args, fs);
+  if (!list) {
+    std::fprintf(stderr, "Options error: %s\n", list.error().message.c_str());
+    return 1;
+  }
+  auto built = ovpn::config::build_client_options(*list, fs);
+  if (!built) {
+    std::fprintf(stderr, "Options error: %s\n", built.error().message.c_str());
+    return 1;
+  }
+  const auto& options = built->options;
+  const auto& log = options.logging;
+  ovpn::app::DaemonLogSettings ls;
+  ls.verb = log.verb;
+  ls.mute = log.mute;
+  ls.file = log.log_file;
+  ls.append = log.log_append;
+  ls.timestamps = !log.suppress_timestamps;
+  if (auto st = ovpn::app::configure_daemon_log(ls); !st) {
+    std::fprintf(stderr, "Options error: %s\n", st.error().message.c_str());
+    return 1;
+  }
+  constexpr ovpn::Logger kLog{"ovpnd"};
+  for (const auto& w : built->warnings) OVPN_LOG(kLog, ovpn::LogLevel::kWarn, "%s", w.c_str());
+  if (!log.writepid.empty()) {
+    if (FILE* f = std::fopen(log.writepid.c_str(), "w")) {
+      std::fprintf(f, "%d\n", static_cast<int>(::getpid()));
+      std::fclose(f);
+    } else {
+      OVPN_LOG(kLog, ovpn::LogLevel::kError, "writepid %s: cannot write", log.writepid.c_str());
+      return 1;
+    }
+  }
+  OVPN_LOG(kLog, ovpn::LogLevel::kInfo,
+           "%s: OpenVPN 2.6 client, data channel in the offload engine", ovpn::app::kOvpndVersion);
+  return ovpn::app::run_client(options, settings);
 }

@@ -352,7 +352,7 @@ std::vector<std::string> script_positional_args(ScriptType type, const ScriptEnv
     case ScriptType::kRoutePreDown:
       return {};
     case ScriptType::kIpChange: {
-      const std::optional<Endpoint>& e = input.trusted ? input.trusted : input.untrusted;
+      const std::optional<ScriptPeer>& e = input.trusted ? input.trusted : input.untrusted;
       if (!e) return {};
       // One argument, as stock 2.6.14 passes it: "[AF_INET]1.2.3.4 1194".
       return {std::string(e->ipv6 ? "[AF_INET6]" : "[AF_INET]") + e->ip + " " +

@@ -95,7 +95,7 @@ struct PeerCertInfo {
 };
 
 // The server's address as seen on the socket.
-struct Endpoint {
+struct ScriptPeer {
   std::string ip;
   uint16_t port = 0;
   bool ipv6 = false;
@@ -109,15 +109,15 @@ struct ScriptEnvInput {
   std::optional<TunAddresses> addresses;
   RouteFacts routes;
   const PeerCertInfo* peer_cert = nullptr;
-  std::optional<Endpoint> untrusted;  // during verification
-  std::optional<Endpoint> trusted;    // once authenticated
-  std::optional<uint32_t> peer_id;    // peer_id: an ovpnd addition (not seen from stock 2.6.14)
-  bool restart = false;               // script_context: "restart" instead of "init"
-  std::string signal;                 // for down: "sigterm", "sigusr1", "ping-restart", ...
-  std::optional<int64_t> time_unix;   // the connection's wall-clock time
-  int32_t utc_offset_s = 0;           // for time_ascii, which OpenVPN prints in local time
-  int64_t daemon_start_time = 0;      // unix seconds; 0: not exported (stock always exports it)
-  int64_t daemon_pid = 0;             // 0: not exported
+  std::optional<ScriptPeer> untrusted;  // during verification
+  std::optional<ScriptPeer> trusted;    // once authenticated
+  std::optional<uint32_t> peer_id;      // peer_id: an ovpnd addition (not seen from stock 2.6.14)
+  bool restart = false;                 // script_context: "restart" instead of "init"
+  std::string signal;                   // for down: "sigterm", "sigusr1", "ping-restart", ...
+  std::optional<int64_t> time_unix;     // the connection's wall-clock time
+  int32_t utc_offset_s = 0;             // for time_ascii, which OpenVPN prints in local time
+  int64_t daemon_start_time = 0;        // unix seconds; 0: not exported (stock always exports it)
+  int64_t daemon_pid = 0;               // 0: not exported
   std::string username;
   std::string password;  // only exported with script-security 3
 };

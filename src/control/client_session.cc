@@ -59,7 +59,10 @@ ClientSession::ClientSession(ClientSessionConfig config, TlsWrapContext wrap,
       tls_(std::move(tls)),
       dco_(&dco) {}
 
-ClientSession::~ClientSession() = default;
+// A session that goes away takes its peer with it (the dco outlives the session).
+ClientSession::~ClientSession() {
+  if (peer_created_) static_cast<void>(dco_->peer_del(peer_));
+}
 
 Expected<std::unique_ptr<KeyState>> ClientSession::make_key_state(ResetKind reset, KeyId key_id,
                                                                   uint64_t now_ms) {

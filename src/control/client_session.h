@@ -118,6 +118,7 @@ class ClientSession {
                                                          TlsWrapContext wrap,
                                                          std::shared_ptr<const TlsContext> tls,
                                                          dco::Dco& dco, uint64_t now_ms);
+  // Deletes the peer when one was created and not yet deleted.
   ~ClientSession();
   ClientSession(const ClientSession&) = delete;
   ClientSession& operator=(const ClientSession&) = delete;

@@ -115,14 +115,14 @@ TEST(ScriptEnv, RouteUpAddsRedirectGatewayAndNoArguments) {
 TEST(ScriptEnv, IpchangeAsStockOpenVpn) {
   const config::ClientOptions o = subnet_client_options();
   ScriptEnvInput in = subnet_client_input(o);
-  in.trusted = Endpoint{"127.0.0.1", 11941, false};
+  in.trusted = ScriptPeer{"127.0.0.1", 11941, false};
   const ScriptEnv env = build_script_env(ScriptType::kIpChange, in);
   EXPECT_EQ(env.at("trusted_ip"), "127.0.0.1");
   EXPECT_EQ(env.count("trusted_port"), 0u);
   EXPECT_EQ(env.at("script_type"), "ipchange");
   EXPECT_EQ(script_positional_args(ScriptType::kIpChange, in),
             (std::vector<std::string>{"[AF_INET]127.0.0.1 11941"}));
-  in.trusted = Endpoint{"2001:db8::1", 1194, true};
+  in.trusted = ScriptPeer{"2001:db8::1", 1194, true};
   EXPECT_EQ(build_script_env(ScriptType::kIpChange, in).at("trusted_ip6"), "2001:db8::1");
   EXPECT_EQ(script_positional_args(ScriptType::kIpChange, in),
             (std::vector<std::string>{"[AF_INET6]2001:db8::1 1194"}));
@@ -251,7 +251,7 @@ TEST(ScriptEnv, PeerCertificateAndTlsVerifyArguments) {
   ScriptEnvInput in;
   in.options = &o;
   in.peer_cert = &cert;
-  in.untrusted = Endpoint{"198.51.100.7", 1194, false};
+  in.untrusted = ScriptPeer{"198.51.100.7", 1194, false};
   in.peer_id = 7;
   const ScriptEnv env = build_script_env(ScriptType::kTlsVerify, in);
   EXPECT_EQ(env.at("common_name"), "server");
