@@ -330,6 +330,13 @@ void ClientDaemon::on_connected(const control::Connected& c) {
 void ClientDaemon::handle_outcomes(uint64_t now) {
   if (!session_) return;
   for (auto& outcome : session_->take_outcomes()) {
+    if (exit_deadline_ != kNever) {
+      // Exiting: whatever ends the session now (the EXIT acknowledged, the server gone) ends
+      // the process; nothing reconnects.
+      end_session("sigterm", false);
+      stop_ = Stop::kExit;
+      return;
+    }
     if (auto* c = std::get_if<control::Connected>(&outcome)) {
       on_connected(*c);
       if (stop_ != Stop::kNone) return;

@@ -178,6 +178,7 @@ Expected<std::string> client_peer_info(const config::ClientOptions& o) {
   p.data_ciphers = o.data.data_ciphers;
   p.auth_pending_kw = false;
   p.auth_fail_temp = true;  // AUTH_FAILED,TEMP becomes a Restart
+  p.dyn_tls_crypt = true;   // renegotiations under a key from the first TLS session
   if (o.push_peer_info) {
     for (const auto& [name, value] : o.scripts.setenv) {
       if (name.rfind("UV_", 0) == 0) p.user_values.emplace_back(name, value);
@@ -207,6 +208,13 @@ Expected<control::ClientSessionConfig> make_session_config(const config::ClientO
   c.hand_window_ms = uint64_t{o.tls.hand_window_s} * 1000;
   c.tran_window_ms = uint64_t{o.tls.tran_window_s} * 1000;
   c.reneg_ms = uint64_t{o.tls.reneg_sec} * 1000;
+
+  c.dynamic_tls_crypt = true;
+  if (o.tls.wrap != config::TlsWrapMode::kNone) {
+    auto keys = ClientWrapKeys::create(o.tls);
+    if (!keys) return forward_error(std::move(keys));
+    c.wrap_key = keys->key();
+  }
 
   c.data_ciphers = o.data.data_ciphers;
   c.data_ciphers_fallback = o.data.data_ciphers_fallback;

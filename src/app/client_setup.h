@@ -40,6 +40,8 @@ class ClientWrapKeys {
   // A new wrap context for one session starting at `unix_time`. Thread: control.
   Expected<control::TlsWrapContext> make(uint32_t unix_time) const;
   config::TlsWrapMode mode() const noexcept { return mode_; }
+  // The 256-byte key (tls-crypt-v2: Kc), for dynamic tls-crypt.
+  const proto::Key2& key() const noexcept { return key_; }
 
  private:
   config::TlsWrapMode mode_ = config::TlsWrapMode::kNone;

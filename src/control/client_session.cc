@@ -4,10 +4,13 @@
 #include "control/client_session.h"
 
 #include <algorithm>
+#include <ctime>
 #include <utility>
 
 #include "control/dco_keys.h"
 #include "control/push_negotiation.h"
+#include "crypto/ekm.h"
+#include "crypto/tls_crypt.h"
 #include "proto/opcode.h"
 
 namespace ovpn::control {
@@ -59,6 +62,8 @@ ClientSession::ClientSession(ClientSessionConfig config, TlsWrapContext wrap,
       tls_(std::move(tls)),
       dco_(&dco) {}
 
+uint32_t system_unix_time() { return static_cast<uint32_t>(::time(nullptr)); }
+
 // A session that goes away takes its peer with it (the dco outlives the session).
 ClientSession::~ClientSession() {
   if (peer_created_) static_cast<void>(dco_->peer_del(peer_));
@@ -83,7 +88,8 @@ Expected<std::unique_ptr<KeyState>> ClientSession::make_key_state(ResetKind rese
   c.password = config_.password;
   c.peer_info = config_.peer_info;
   c.random = config_.random;
-  auto ks = KeyState::create(std::move(c), *wrap_, tls_, now_ms);
+  TlsWrapContext& wrap = key_id.value() != 0 && dynamic_wrap_ ? *dynamic_wrap_ : *wrap_;
+  auto ks = KeyState::create(std::move(c), wrap, tls_, now_ms);
   if (!ks) return forward_error(std::move(ks));
   return std::make_unique<KeyState>(std::move(*ks));
 }
@@ -297,6 +303,11 @@ void ClientSession::on_push_reply(const ControlMessage& m, uint64_t now_ms) {
   }
   if (!pushed_.complete()) return;
   st = install_primary(now_ms);
+  // A server pushes dyn-tls-crypt only to clients that announced it; without our announcement
+  // the flag means nothing.
+  if (st && pushed_.protocol_flags.dyn_tls_crypt && config_.dynamic_tls_crypt) {
+    st = start_dynamic_tls_crypt();
+  }
   if (!st) {
     finish(restart(st.error().message));
     return;
@@ -304,6 +315,21 @@ void ClientSession::on_push_reply(const ControlMessage& m, uint64_t now_ms) {
   phase_ = Phase::kConnected;
   if (config_.reneg_ms != 0) reneg_at_ms_ = now_ms + config_.reneg_ms;
   outcomes_.push_back(Connected{pushed_, cipher_, peer_, ekm_});
+}
+
+// Protocol reference 6.5: the key id 0 session's exporter, XORed with the original wrap key;
+// a tls-crypt context of its own (counter and replay window) for every later key state.
+Status ClientSession::start_dynamic_tls_crypt() {
+  auto ekm = primary_->export_keying_material(crypto::kEkmDynamicTlsCrypt, proto::kKey2Size);
+  if (!ekm) return forward_error(std::move(ekm));
+  const std::span<const uint8_t, proto::kKey2Size> bytes(ekm->data(), proto::kKey2Size);
+  const proto::Key2 key = config_.wrap_key ? crypto::dynamic_tls_crypt_key(*config_.wrap_key, bytes)
+                                           : proto::Key2(bytes);
+  auto wrap = crypto::TlsCrypt::create(key, proto::Role::kClient);
+  if (!wrap) return forward_error(std::move(wrap));
+  dynamic_wrap_ = std::make_unique<TlsWrapContext>(
+      TlsWrapContext::make(std::move(*wrap), proto::Role::kClient, config_.unix_time()));
+  return {};
 }
 
 Status ClientSession::install_primary(uint64_t /*now_ms*/) {

@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -41,6 +42,9 @@ inline constexpr uint64_t kPushRequestDelayMs = 1000;     // after the key state
 inline constexpr uint64_t kPushRequestIntervalMs = 5000;  // until the reply is complete
 inline constexpr uint64_t kDefaultExitWaitMs = 2000;      // for the ACK of our EXIT
 
+// The wall clock in unix seconds (the tls-wrap replay time). Thread: any.
+uint32_t system_unix_time();
+
 struct ClientSessionConfig {
   // The key-method-2 message of every key state (options string, credentials, peer-info).
   std::string options;
@@ -56,6 +60,14 @@ struct ClientSessionConfig {
   uint64_t tran_window_ms = 3600 * 1000;
   uint64_t reneg_ms = 3600 * 1000;  // reneg-sec; 0: never initiated by us
   uint64_t exit_wait_ms = kDefaultExitWaitMs;
+
+  // Dynamic tls-crypt (IV_PROTO bit 9; announce it in peer_info exactly when this is set): when
+  // the server pushes dyn-tls-crypt, renegotiations are wrapped with tls-crypt under a key from
+  // the key id 0 TLS session's exporter, XORed with `wrap_key` (the tls-auth / tls-crypt key or
+  // tls-crypt-v2 Kc) when there is one.
+  bool dynamic_tls_crypt = false;
+  std::optional<proto::Key2> wrap_key;
+  std::function<uint32_t()> unix_time = system_unix_time;  // the new context's replay time
 
   // NCP and pull.
   std::vector<std::string> data_ciphers;
@@ -144,6 +156,8 @@ class ClientSession {
   // The key id of the primary key state, and whether a lame duck / negotiation exists.
   KeyId primary_key_id() const noexcept;
   bool has_lame_duck() const noexcept { return lame_duck_ != nullptr; }
+  // Whether renegotiations are wrapped with dynamic tls-crypt.
+  bool dynamic_tls_crypt_active() const noexcept { return dynamic_wrap_ != nullptr; }
   bool negotiating() const noexcept { return negotiating_ != nullptr; }
 
  private:
@@ -157,6 +171,7 @@ class ClientSession {
   void handle_message(const ControlMessage& message, uint64_t now_ms);
   void on_push_reply(const ControlMessage& message, uint64_t now_ms);
   Status install_primary(uint64_t now_ms);
+  Status start_dynamic_tls_crypt();
   void run_timers(uint64_t now_ms);
   void start_renegotiation(uint64_t now_ms, std::span<const uint8_t> first_packet);
   void finish_renegotiation(uint64_t now_ms);
@@ -167,6 +182,7 @@ class ClientSession {
 
   ClientSessionConfig config_;
   std::unique_ptr<TlsWrapContext> wrap_;  // key states keep a reference: its address is fixed
+  std::unique_ptr<TlsWrapContext> dynamic_wrap_;  // for key ids >= 1, once negotiated
   std::shared_ptr<const TlsContext> tls_;
   dco::Dco* dco_;
   proto::SessionId session_id_{};

@@ -255,6 +255,11 @@ Expected<proto::Key2> KeyState::derive_key2(bool use_ekm) {
                               *tls_);
 }
 
+Expected<SecretBytes> KeyState::export_keying_material(std::string_view label, size_t length) {
+  if (!active()) return make_error(Errc::kInvalidArgument, "key state: exporter before ACTIVE");
+  return tls_->export_keying_material(label, length);
+}
+
 Status KeyState::send_message(std::string_view text) {
   if (!active()) return make_error(Errc::kInvalidArgument, "key state: message before ACTIVE");
   auto bytes = build_control_message(text);

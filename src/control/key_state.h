@@ -103,6 +103,9 @@ class KeyState {
   // The 256-byte key2 block: TLS-EKM from this key state's TLS session, or the legacy PRF over
   // both key-method-2 messages and both session ids. kInvalidArgument before ACTIVE.
   Expected<proto::Key2> derive_key2(bool use_ekm);
+  // The RFC 5705 exporter of this key state's TLS session, no context (dynamic tls-crypt).
+  // kInvalidArgument before ACTIVE.
+  Expected<SecretBytes> export_keying_material(std::string_view label, size_t length);
 
   // One control message ("PUSH_REQUEST", "PUSH_REPLY,...") in its own TLS record, NUL added.
   // kInvalidArgument before ACTIVE or for text control_message.h refuses.

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "control/dco_keys.h"
+#include "crypto/ekm.h"
+#include "crypto/tls_crypt.h"
 #include "fakes/fake_dco.h"
 #include "proto/opcode.h"
 #include "test_pki.h"
@@ -75,6 +77,7 @@ class ScriptedServer {
   std::vector<std::string> received;     // every control message, in order
   bool use_ekm = true;
   bool ignore_soft_resets = false;
+  bool dynamic_tls_crypt = false;  // wrap key ids >= 1 with the dynamic tls-crypt key
 
   ScriptedServer() : wrap_(plain_wrap(Role::kServer)), tls_(tls_context(Role::kServer)) {}
 
@@ -121,6 +124,7 @@ class ScriptedServer {
           continue;
         }
         EXPECT_TRUE(ks->send_message(push_reply));
+        if (dynamic_tls_crypt && !dynamic_wrap_) start_dynamic_tls_crypt(*ks);
         for (const auto& part : extra_parts) EXPECT_TRUE(ks->send_message(part));
       }
     }
@@ -170,7 +174,8 @@ class ScriptedServer {
       c.channel.peer_session_id = first->channel().peer_session_id();
     }
     c.options = kServerOptions;
-    auto ks = KeyState::create(std::move(c), wrap_, tls_, now);
+    TlsWrapContext& wrap = key_id.value() != 0 && dynamic_wrap_ ? *dynamic_wrap_ : wrap_;
+    auto ks = KeyState::create(std::move(c), wrap, tls_, now);
     EXPECT_TRUE(ks) << ks.error().message;
     auto& slot = keys_[key_id.value()];
     slot = std::make_unique<KeyState>(std::move(*ks));
@@ -178,7 +183,20 @@ class ScriptedServer {
     return slot.get();
   }
 
+  // Protocol reference 6.5, the server's half (no original key: the wrapping is plain).
+  void start_dynamic_tls_crypt(KeyState& first) {
+    auto ekm = first.export_keying_material(crypto::kEkmDynamicTlsCrypt, proto::kKey2Size);
+    ASSERT_TRUE(ekm);
+    const proto::Key2 key(
+        std::span<const uint8_t, proto::kKey2Size>(ekm->data(), proto::kKey2Size));
+    auto wrap = crypto::TlsCrypt::create(key, Role::kServer);
+    ASSERT_TRUE(wrap);
+    dynamic_wrap_ = std::make_unique<TlsWrapContext>(
+        TlsWrapContext::make(std::move(*wrap), Role::kServer, kUnixTime));
+  }
+
   TlsWrapContext wrap_;
+  std::unique_ptr<TlsWrapContext> dynamic_wrap_;
   std::shared_ptr<const TlsContext> tls_;
   std::map<unsigned, std::unique_ptr<KeyState>> keys_;
   unsigned latest_ = 0;
@@ -493,6 +511,43 @@ TEST(ClientSession, ServerInitiatedSoftReset) {
   ASSERT_TRUE(h.run_to_connected());
   h.server.soft_reset(*KeyId::make(1), h.now);
   expect_rekeyed_to_one(h, 10 * 1000);
+}
+
+TEST(ClientSession, DynamicTlsCryptWrapsRenegotiationsBothWays) {
+  for (const bool server_initiates : {true, false}) {
+    auto config = Harness::make_config();
+    config.tran_window_ms = 10 * 1000;
+    config.reneg_ms = server_initiates ? 0 : 20 * 1000;
+    config.dynamic_tls_crypt = true;
+    Harness h(std::move(config));
+    h.server.dynamic_tls_crypt = true;
+    ASSERT_TRUE(h.run_to_connected());
+    EXPECT_TRUE(h.client->dynamic_tls_crypt_active());
+    if (server_initiates) h.server.soft_reset(*KeyId::make(1), h.now);
+    expect_rekeyed_to_one(h, 10 * 1000);
+  }
+}
+
+TEST(ClientSession, DynamicTlsCryptMismatchFailsTheRenegotiationNotTheTunnel) {
+  // The server did not switch its wrapping: our key id 1 packets do not authenticate there and
+  // its soft reset does not here; the primary key keeps working until tran-window.
+  auto config = Harness::make_config();
+  config.reneg_ms = 0;
+  config.dynamic_tls_crypt = true;
+  Harness h(std::move(config));
+  ASSERT_TRUE(h.run_to_connected());
+  ASSERT_TRUE(h.client->dynamic_tls_crypt_active());
+  h.server.soft_reset(*KeyId::make(1), h.now);
+  h.run_for(5 * 1000);
+  EXPECT_EQ(h.client->primary_key_id(), KeyId{});
+  EXPECT_EQ(h.client->stats().renegotiations, 0u);
+  EXPECT_EQ(h.outcomes.size(), 1u);
+}
+
+TEST(ClientSession, DynamicTlsCryptIsNotUsedUnlessAnnounced) {
+  Harness h;  // the push carries dyn-tls-crypt, the config does not announce it
+  ASSERT_TRUE(h.run_to_connected());
+  EXPECT_FALSE(h.client->dynamic_tls_crypt_active());
 }
 
 TEST(ClientSession, ClientInitiatedSoftResetOnRenegSec) {
