@@ -29,6 +29,11 @@ namespace {
 
 constexpr Logger kLog{"ovpnd"};
 constexpr uint64_t kNever = ~uint64_t{0};
+// A handshake the server has answered and then stopped answering (it restarted, or a server
+// that was going down took it) is abandoned after this much silence, rather than at the end of
+// hand-window: a live server ACKs every packet of ours within a round trip, also while it
+// defers the PUSH_REPLY.
+constexpr uint64_t kHandshakeSilenceMs = 8000;
 
 // What ends a run of the loop.
 enum class Stop : uint8_t { kNone, kExit, kFail };
@@ -136,10 +141,12 @@ class ClientDaemon {
   std::unique_ptr<control::ClientSession> session_;
   std::optional<PeerId> peer_;
   bool connected_ = false;
+  bool pushed_ping_restart_ = false;    // the server's ping-restart overrides our ping-exit
   uint64_t attempt_deadline_ = kNever;  // server-poll-timeout / TCP connect
   uint64_t retry_at_ = kNever;          // the next attempt starts
   uint64_t exit_deadline_ = kNever;     // a SIGTERM is being handled
   uint64_t status_at_ = kNever;         // the status file is written
+  uint64_t last_heard_ = kNever;        // the last control packet from the server (handshake)
   std::vector<dco::Notification> notifications_;
   uint64_t foreign_packets_ = 0;  // control packets from other addresses than the server's
   Stop stop_ = Stop::kNone;
@@ -289,6 +296,7 @@ void ClientDaemon::end_session(const std::string& signal, bool reconnecting) {
   peer_.reset();
   remote_.reset();
   attempt_deadline_ = kNever;
+  last_heard_ = kNever;
   if (connected_ || tunnel_->is_up()) tunnel_->down(signal, reconnecting);
   connected_ = false;
 }
@@ -307,6 +315,7 @@ void ClientDaemon::attempt_failed(const std::string& why, uint64_t now) {
 void ClientDaemon::on_connected(const control::Connected& c) {
   peer_ = c.peer;
   connected_ = true;
+  pushed_ping_restart_ = c.pushed.ping_restart_s.has_value();
   attempt_deadline_ = kNever;
   OVPN_LOG(kLog, LogLevel::kInfo, "Data Channel: cipher '%s', peer-id: %u, key derivation %s",
            crypto::cipher_name(c.cipher), c.peer.value(), c.ekm ? "TLS-EKM" : "PRF");
@@ -342,8 +351,11 @@ void ClientDaemon::handle_outcomes(uint64_t now) {
       if (stop_ != Stop::kNone) return;
     } else if (auto* r = std::get_if<control::Restart>(&outcome)) {
       const bool was_connected = connected_;
+      // ping-exit: the timeout exits instead of restarting, unless a ping-restart (ours or
+      // the server's) set the timeout.
       const bool ping_exit = r->reason == "ping-restart" && options_.timers.ping_exit_s != 0 &&
-                             !options_.timers.ping_restart_s && !options_.timers.keepalive;
+                             !options_.timers.ping_restart_s && !options_.timers.keepalive &&
+                             !pushed_ping_restart_;
       if (ping_exit) {
         OVPN_LOG(kLog, LogLevel::kInfo, "SIGTERM[soft,ping-exit] received, process exiting");
         end_session("ping-exit", false);
@@ -412,6 +424,7 @@ void ClientDaemon::on_notifications(uint64_t now) {
         continue;
       }
     }
+    if (std::holds_alternative<dco::ControlPacket>(n.event)) last_heard_ = now;
     session_->on_notification(n, now);
     session_->poll(now);
     handle_outcomes(now);
@@ -424,6 +437,7 @@ void ClientDaemon::on_tcp_readable(uint64_t now) {
   const Status st = tcp_->read_packets(packets);
   for (const auto& p : packets) {
     if (!session_) break;
+    last_heard_ = now;
     session_->on_packet(p, now);
     session_->poll(now);
     handle_outcomes(now);
@@ -488,6 +502,7 @@ void ClientDaemon::log_status() {
 
 uint64_t ClientDaemon::next_deadline() const {
   uint64_t t = std::min({attempt_deadline_, retry_at_, exit_deadline_, status_at_});
+  if (!connected_ && last_heard_ != kNever) t = std::min(t, last_heard_ + kHandshakeSilenceMs);
   if (session_) {
     if (auto s = session_->next_timeout_ms()) t = std::min(t, *s);
   }
@@ -507,6 +522,9 @@ void ClientDaemon::run_timers(uint64_t now) {
   }
   if (!connected_ && now >= attempt_deadline_ && (session_ || connecting_.valid())) {
     attempt_failed("Server poll timeout, trying next remote entry...", now);
+  } else if (!connected_ && session_ && last_heard_ != kNever &&
+             now >= last_heard_ + kHandshakeSilenceMs) {
+    attempt_failed("TLS handshake stalled: the server stopped answering", now);
   }
   if (now >= retry_at_) start_attempt(now);
   if (now >= status_at_ && !options_.logging.status_file.empty()) {

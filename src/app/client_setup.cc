@@ -1,5 +1,7 @@
 #include "app/client_setup.h"
 
+#include <algorithm>
+
 #include "control/control_channel.h"
 #include "control/options_string.h"
 #include "control/peer_info.h"
@@ -153,21 +155,30 @@ Expected<control::TlsWrapContext> ClientWrapKeys::make(uint32_t unix_time) const
 }
 
 std::string client_options_string(const config::ClientOptions& o,
-                                  const config::ConnectionEntry& entry, bool ipv6) {
+                                  const config::ConnectionEntry& entry,
+                                  [[maybe_unused]] bool ipv6) {
   control::OccOptions occ;
   occ.role = proto::Role::kClient;
   occ.tun_mtu = static_cast<int>(entry.tun_mtu);
   const bool tcp = entry.proto == config::TransportProto::kTcpClient;
-  occ.proto = tcp ? (ipv6 ? control::OccProto::kTcp6 : control::OccProto::kTcp4)
-                  : (ipv6 ? control::OccProto::kUdp6 : control::OccProto::kUdp4);
+  // UDPv4 / TCPv4_CLIENT over IPv6 too: 2.6's proto_remote() "has always sent UDPv4, TCPv4".
+  occ.proto = tcp ? control::OccProto::kTcp4 : control::OccProto::kUdp4;
   occ.tls_auth = o.tls.wrap == config::TlsWrapMode::kTlsAuth;
   if (occ.tls_auth && o.tls.key_direction) occ.keydir = *o.tls.key_direction;
   occ.auth = o.tls.auth_digest;
   // link-mtu is legacy (only compared for a warning): 2.6 counts the HMAC of `auth` in it.
   const auto digest = crypto::digest_from_name(o.tls.auth_digest);
+  // Over TCP it also counts the 2-byte frame length (frame_calculate_protocol_header_size).
   occ.link_mtu = 1541 + static_cast<int>(entry.tun_mtu) - 1500 +
-                 (digest ? static_cast<int>(crypto::digest_size(*digest)) - 20 : 0);
-  if (o.data.cipher) occ.cipher = *o.data.cipher;
+                 (digest ? static_cast<int>(crypto::digest_size(*digest)) - 20 : 0) + (tcp ? 2 : 0);
+  // 2.6 lists --cipher only when it is one of the data-ciphers.
+  if (o.data.cipher) {
+    const auto& list = o.data.data_ciphers;
+    const auto canonical = config::canonical_aead_cipher(*o.data.cipher);
+    if (canonical && std::find(list.begin(), list.end(), *canonical) != list.end()) {
+      occ.cipher = *canonical;
+    }
+  }
   return control::build_options_string(occ);
 }
 
@@ -201,9 +212,9 @@ Expected<control::ClientSessionConfig> make_session_config(const config::ClientO
   c.peer_info = std::move(*peer_info);
 
   const bool tcp = entry.proto == config::TransportProto::kTcpClient;
-  // What the transport adds to a control packet, counted against tls-mtu (TCP: + 2 length).
-  c.transport_overhead = ipv6 ? control::kUdp6Overhead : control::kUdp4Overhead;
-  if (tcp) c.transport_overhead += 14;
+  // What the transport adds to a control packet, counted against tls-mtu.
+  c.transport_overhead = tcp ? (ipv6 ? control::kTcp6Overhead : control::kTcp4Overhead)
+                             : (ipv6 ? control::kUdp6Overhead : control::kUdp4Overhead);
   c.tls_timeout_ms = uint64_t{o.tls.tls_timeout_s} * 1000;
   c.hand_window_ms = uint64_t{o.tls.hand_window_s} * 1000;
   c.tran_window_ms = uint64_t{o.tls.tran_window_s} * 1000;
@@ -228,6 +239,8 @@ Expected<control::ClientSessionConfig> make_session_config(const config::ClientO
   c.keepalive.interval_s = t.ping_s;
   if (t.ping_restart_s) {
     c.keepalive.timeout_s = *t.ping_restart_s;
+  } else if (t.ping_exit_s != 0) {
+    c.keepalive.timeout_s = t.ping_exit_s;  // the daemon exits when the peer expires
   } else if (!tcp && o.pull) {
     c.keepalive.timeout_s = config::TimerOptions::kPrePullPingRestartS;
   }

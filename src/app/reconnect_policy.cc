@@ -44,7 +44,10 @@ void ReconnectPolicy::connected() noexcept {
 
 void ReconnectPolicy::interrupted(std::optional<uint32_t> server_backoff_s, bool advance_entry) {
   if (advance_entry) advance();
-  pause_s_ = server_backoff_s ? std::min(*server_backoff_s, 300u) : 0;
+  // connect-retry's pause, as after any restart: a server that sent RESTART is usually still
+  // going down, and must not be the one the new handshake reaches. A server's backoff raises it,
+  // capped by connect-retry's MAX.
+  pause_s_ = backoff_pause(server_backoff_s);
 }
 
 }  // namespace ovpn::app

@@ -6,8 +6,9 @@
 //   * the pause before an attempt is connect-retry N; after five unsuccessful rounds through
 //     the list it doubles for each further round, up to connect-retry's MAX; a server's
 //     RESTART backoff, or auth-retry nointeract's pause, raise it;
-//   * the first attempt, and the one after an interruption of a working connection
-//     (ping-restart, SIGUSR1), start without waiting;
+//   * the first attempt starts at once; after an interruption of a working connection
+//     (ping-restart, a server's RESTART, SIGUSR1) the counters start again from zero, so the
+//     pause is connect-retry N (a server that sent RESTART is usually still going down);
 //   * connect-retry-max M gives up after M unsuccessful attempts per entry.
 //
 // Thread: control (a plain value; no clock, no I/O).
@@ -41,8 +42,8 @@ class ReconnectPolicy {
   void failed(std::optional<uint32_t> server_backoff_s = std::nullopt, bool advance = true);
   // The tunnel came up: counters reset, the entry kept.
   void connected() noexcept;
-  // A working connection was interrupted: retry the same entry at once (unless the server asked
-  // for a backoff or to move on).
+  // A working connection was interrupted: retry the same entry (unless the server asked to move
+  // on) after connect-retry N, or the server's backoff.
   void interrupted(std::optional<uint32_t> server_backoff_s = std::nullopt, bool advance = false);
   // auth-retry nointeract: the next attempt waits at least this long.
   void auth_failed_pause(uint32_t seconds) noexcept { pause_s_ = std::max(pause_s_, seconds); }

@@ -264,7 +264,7 @@ void ClientSession::handle_message(const ControlMessage& m, uint64_t now_ms) {
       }
       return;
     case ControlMessageKind::kRestart:
-      finish(Restart{.reason = "server-pushed connection reset" +
+      finish(Restart{.reason = "server-pushed-connection-reset" +
                                (m.reason.empty() ? std::string() : ": " + m.reason),
                      .next_remote = m.restart_next_remote,
                      .keep_credentials = m.restart_keep_credentials,
@@ -272,7 +272,7 @@ void ClientSession::handle_message(const ControlMessage& m, uint64_t now_ms) {
       return;
     case ControlMessageKind::kHalt:
       finish(Halt{.reason =
-                      "server-pushed halt" + (m.reason.empty() ? std::string() : ": " + m.reason)});
+                      "server-pushed-halt" + (m.reason.empty() ? std::string() : ": " + m.reason)});
       return;
     case ControlMessageKind::kExit:
       // Only a negotiated cc-exit makes EXIT a message; a client then reconnects.

@@ -84,8 +84,8 @@ Expected<ControlChannel> ControlChannel::create(const ChannelConfig& config, Tls
   if (config.tls_mtu < kMinTlsMtu || config.tls_mtu > kMaxTlsMtu) {
     return make_error(Errc::kInvalidArgument, "tls-mtu out of range 154..2048");
   }
-  if (config.transport_overhead > kUdp6Overhead) {
-    return make_error(Errc::kInvalidArgument, "transport overhead above IPv6 + UDP");
+  if (config.transport_overhead > kTcp6Overhead) {
+    return make_error(Errc::kInvalidArgument, "transport overhead above IPv6 + TCP");
   }
   if (config.own_session_id == kZeroSid) {
     return make_error(Errc::kInvalidArgument, "session id is all zeros");

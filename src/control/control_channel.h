@@ -45,6 +45,8 @@ inline constexpr size_t kMaxTlsMtu = 2048;
 inline constexpr size_t kDefaultTlsMtu = 1250;
 inline constexpr size_t kUdp4Overhead = 28;  // IPv4 + UDP headers, counted against tls-mtu
 inline constexpr size_t kUdp6Overhead = 48;
+inline constexpr size_t kTcp4Overhead = 42;  // IPv4 + TCP headers + the 2-byte frame length
+inline constexpr size_t kTcp6Overhead = 62;
 // The largest control packet accepted: tls-mtu's maximum, a WKc, and room for headers.
 inline constexpr size_t kMaxControlWireSize = 4096;
 // The largest packet poll_transmit() builds.
