@@ -397,6 +397,7 @@ CORPORA = {
     "static_key_parse": corpus_static_key_parse,
     "replay_window": corpus_replay_window,
     "tcp_offload": corpus_tcp_offload,
+    "tcp_handshake": corpus_tcp_stream,  # the same input format
     "tcp_stream": corpus_tcp_stream,
     "key_method2_parse": corpus_key_method2_parse,
     "control_message": corpus_control_message,

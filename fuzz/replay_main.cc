@@ -67,6 +67,8 @@ constexpr const char* kExpectedEvents[] = {
     "static_key_parse/client_key",
     "static_key_parse/server_key",
     "static_key_parse/static_key",
+    "tcp_handshake/handover",
+    "tcp_handshake/packet",
     "tcp_offload/merged",
     "tcp_stream/packet",
     "tls_auth_verify/client_sha1",

@@ -4,7 +4,9 @@
 # it again at once, wait for the client's second readiness line, ping 10.99.0.1 again.
 #
 # (a) UDP, server keepalive 1 5 (pushed: ping 1, ping-restart 5): the server is SIGKILLed, so only
-#     the client's ping-restart can notice; reconnected within 30 s.
+#     the client's ping-restart can notice; reconnected within 30 s. The client runs with
+#     `user nobody` / `group nogroup`: its addresses and routes are set again after the
+#     reconnect all the same (ovpnd keeps CAP_NET_ADMIN; stock needs persist-tun for that).
 # (b) UDP, server explicit-exit-notify 1 and keepalive 10 60: the server is SIGTERMed and tells the
 #     client (control message RESTART); the client must log the reset it was told of and be back
 #     within 20 s, long before its 60 s ping-restart could fire.
@@ -31,10 +33,16 @@ bounce() {
 
 CONTEXT="(a) UDP, SIGKILL, ping-restart 5"
 server_conf proto=udp wrap=tls-crypt extra="keepalive 1 5"
-client_conf proto=udp wrap=tls-crypt
+if [ "$CLIENT" = ovpnd ]; then
+  client_conf proto=udp wrap=tls-crypt extra="user nobody" extra="group nogroup"
+else
+  client_conf proto=udp wrap=tls-crypt extra="user nobody" extra="group nogroup" extra="persist-tun"
+fi
 start_server
 start_client
 wait_connected 1 20
+[ "$(awk '/^Uid:/ {print $2}' "/proc/$CLIENT_PID/status")" = "$(id -u nobody)" ] ||
+  die "the client did not drop its privileges to nobody"
 bounce KILL 30
 echo "(a) UDP, server SIGKILLed, client ping-restart 5: reconnected ${RECONNECT} s after the kill"
 stop_client
