@@ -14,7 +14,10 @@ source "$(dirname "$0")/lib.sh"
 # of each of proto {udp,tcp}, cipher {AES-256-GCM,AES-128-GCM,CHACHA20-POLY1305}, wrap {none,
 # tls-auth (key direction 0/1), tls-auth-nodir, tls-crypt, tls-crypt-v2}, underlay {4,6} and
 # ipv6-inside {0,1} with every value of every other dimension at least once (15 = ciphers x wraps,
-# the largest pair product; checked below). Cell 16 adds username/password. 16 cells.
+# the largest pair product; checked below). Cell 16 adds username/password and a pushed
+# redirect-gateway def1 ipv6: while connected, the kernel routes any address through the tunnel
+# (checked with `ip route get`, which sends nothing); after the exit those routes are gone.
+# 16 cells.
 CELLS=(
   "tcp AES-256-GCM none 6 0 0"
   "tcp AES-128-GCM none 4 0 0"
@@ -65,7 +68,13 @@ for cell in "${CELLS[@]}"; do
   CONTEXT=$name
   t0=$(now)
   params=(proto="$proto" fam="$fam" ciphers="$cipher" wrap="$wrap" ipv6="$ipv6" userpass="$userpass")
-  server_conf "${params[@]}"
+  redirect=0
+  [ "$userpass" = 1 ] && redirect=1
+  if [ "$redirect" = 1 ]; then
+    server_conf "${params[@]}" extra='push "redirect-gateway def1 ipv6"'
+  else
+    server_conf "${params[@]}"
+  fi
   client_conf "${params[@]}"
   start_server
   start_client
@@ -92,11 +101,21 @@ for cell in "${CELLS[@]}"; do
     [ "$(count_lines "$WORK/server.log" "authentication succeeded for username 'alice'")" -ge 1 ] ||
       die "the server did not accept alice/secret"
   fi
+  if [ "$redirect" = 1 ]; then
+    ip -n "${NS_PREFIX}cli" route get 192.0.2.1 | grep -q "dev tun" ||
+      die "redirect-gateway: 192.0.2.1 is not routed into the tunnel: $(ip -n "${NS_PREFIX}cli" route get 192.0.2.1 2>&1)"
+    ip -n "${NS_PREFIX}cli" -6 route get 2001:db8::1 | grep -q "dev tun" ||
+      die "redirect-gateway ipv6: 2001:db8::1 is not routed into the tunnel"
+    ping_from cli 10.77.0.1  # the server itself is still reached over the underlay
+  fi
 
   stop_client 5
   [ "$STOP_RC" = 0 ] || die "the client exited with status $STOP_RC on SIGTERM"
   [ -z "$(ip -n "${NS_PREFIX}cli" route show 10.99.0.0/24)" ] ||
     die "the pushed route outlived the client"
+  if [ "$redirect" = 1 ] && ip -n "${NS_PREFIX}cli" route get 192.0.2.1 >/dev/null 2>&1; then
+    die "redirect-gateway routes outlived the client"
+  fi
   stop_server
   echo "$name: ok ($(since "$t0") s)"
   CONTEXT=
