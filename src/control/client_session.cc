@@ -8,25 +8,12 @@
 #include <utility>
 
 #include "control/dco_keys.h"
+#include "control/key_rotation.h"
 #include "control/push_negotiation.h"
-#include "crypto/ekm.h"
-#include "crypto/tls_crypt.h"
 #include "proto/opcode.h"
 
 namespace ovpn::control {
 namespace {
-
-KeyId next_key_id(KeyId current) {
-  // Key ids cycle 1..7: 0 is used by the first key state only.
-  const unsigned next = current.value() >= 7 ? 1 : current.value() + 1u;
-  return *KeyId::make(next);
-}
-
-std::optional<uint64_t> earliest(std::optional<uint64_t> a, std::optional<uint64_t> b) {
-  if (!a) return b;
-  if (!b) return a;
-  return std::min(*a, *b);
-}
 
 Restart restart(std::string reason) {
   Restart r;
@@ -50,7 +37,7 @@ Expected<std::unique_ptr<ClientSession>> ClientSession::create(
   }
   auto ks = s->make_key_state(ResetKind::kHard, KeyId{}, now_ms);
   if (!ks) return forward_error(std::move(ks));
-  s->primary_ = std::move(*ks);
+  s->keys_.set_primary(std::move(*ks));
   s->push_deadline_ms_ = now_ms + s->config_.hand_window_ms;
   return s;
 }
@@ -60,7 +47,14 @@ ClientSession::ClientSession(ClientSessionConfig config, TlsWrapContext wrap,
     : config_(std::move(config)),
       wrap_(std::make_unique<TlsWrapContext>(std::move(wrap))),
       tls_(std::move(tls)),
-      dco_(&dco) {}
+      dco_(&dco),
+      keys_({.role = proto::Role::kClient,
+             .tran_window_ms = config_.tran_window_ms,
+             .hand_window_ms = config_.hand_window_ms,
+             .reneg_ms = config_.reneg_ms},
+            dco, [this](KeyId key_id, uint64_t now_ms) {
+              return make_key_state(ResetKind::kSoft, key_id, now_ms);
+            }) {}
 
 uint32_t system_unix_time() { return static_cast<uint32_t>(::time(nullptr)); }
 
@@ -76,8 +70,8 @@ Expected<std::unique_ptr<KeyState>> ClientSession::make_key_state(ResetKind rese
   c.channel.reset = reset;
   c.channel.key_id = key_id;
   c.channel.own_session_id = session_id_;
-  if (reset == ResetKind::kSoft && primary_) {
-    c.channel.peer_session_id = primary_->channel().peer_session_id();
+  if (reset == ResetKind::kSoft && keys_.primary() != nullptr) {
+    c.channel.peer_session_id = keys_.primary()->channel().peer_session_id();
   }
   c.channel.tls_timeout_ms = config_.tls_timeout_ms;
   c.channel.tls_mtu = config_.tls_mtu;
@@ -95,8 +89,18 @@ Expected<std::unique_ptr<KeyState>> ClientSession::make_key_state(ResetKind rese
 }
 
 KeyId ClientSession::primary_key_id() const noexcept {
-  return primary_ ? primary_->key_id() : KeyId{};
+  return keys_.primary() != nullptr ? keys_.primary()->key_id() : KeyId{};
 }
+
+ClientSessionStats ClientSession::stats() const noexcept {
+  ClientSessionStats s = stats_;
+  s.key_state_drops = keys_.stats().key_state_drops;
+  s.renegotiations = keys_.stats().renegotiations;
+  s.failed_renegotiations = keys_.stats().failed_renegotiations;
+  return s;
+}
+bool ClientSession::has_lame_duck() const noexcept { return keys_.lame_duck() != nullptr; }
+bool ClientSession::negotiating() const noexcept { return keys_.negotiating() != nullptr; }
 
 dco::ControlTarget ClientSession::target() const {
   if (peer_created_) return peer_;
@@ -105,25 +109,7 @@ dco::ControlTarget ClientSession::target() const {
 
 void ClientSession::on_packet(std::span<const uint8_t> wire, uint64_t now_ms) {
   if (phase_ == Phase::kDone || wire.empty()) return;
-  const auto op = proto::decode_op_byte(wire[0]);
-  if (!op) {
-    ++stats_.unknown_key_id;
-    return;
-  }
-  for (KeyState* ks : {primary_.get(), negotiating_.get(), lame_duck_.get()}) {
-    if (ks != nullptr && ks->key_id() == op->key_id) {
-      if (ks->on_packet(wire, now_ms) != ControlDrop::kNone) ++stats_.key_state_drops;
-      return;
-    }
-  }
-  // A server-initiated renegotiation: its SOFT_RESET with the next key id, accepted only once
-  // the primary key is installed and no other renegotiation runs.
-  if (op->opcode == proto::Opcode::kControlSoftResetV1 && phase_ == Phase::kConnected &&
-      negotiating_ == nullptr && primary_ && op->key_id == next_key_id(primary_->key_id())) {
-    start_renegotiation(now_ms, wire);
-    return;
-  }
-  ++stats_.unknown_key_id;
+  if (!keys_.on_packet(wire, now_ms)) ++stats_.unknown_key_id;
 }
 
 void ClientSession::on_notification(const dco::Notification& notification, uint64_t now_ms) {
@@ -139,82 +125,22 @@ void ClientSession::on_notification(const dco::Notification& notification, uint6
       finish(restart(std::string("connection reset: ") + dco::delete_reason_name(d->reason)));
     }
   } else if (const auto* k = std::get_if<dco::KeySwapNeeded>(&notification.event)) {
-    if (k->peer == peer_ && phase_ == Phase::kConnected && negotiating_ == nullptr) {
-      start_renegotiation(now_ms, {});
+    if (k->peer == peer_ && phase_ == Phase::kConnected) {
+      static_cast<void>(keys_.renegotiate(now_ms));
     }
   }
 }
 
 Status ClientSession::renegotiate(uint64_t now_ms) {
-  if (phase_ != Phase::kConnected || negotiating_ != nullptr) {
+  if (phase_ != Phase::kConnected) {
     return make_error(Errc::kInvalidArgument, "no renegotiation possible now");
   }
-  start_renegotiation(now_ms, {});
-  return {};
-}
-
-void ClientSession::start_renegotiation(uint64_t now_ms, std::span<const uint8_t> first_packet) {
-  auto ks = make_key_state(ResetKind::kSoft, next_key_id(primary_->key_id()), now_ms);
-  if (!ks) {
-    ++stats_.failed_renegotiations;
-    return;
-  }
-  // A server's SOFT_RESET that does not authenticate (or parse) starts nothing.
-  if (!first_packet.empty() && (*ks)->on_packet(first_packet, now_ms) != ControlDrop::kNone) {
-    ++stats_.key_state_drops;
-    return;
-  }
-  // The lame duck of the previous renegotiation goes now at the latest.
-  drop_lame_duck();
-  negotiating_ = std::move(*ks);
-  negotiation_started_ms_ = now_ms;
-  reneg_at_ms_.reset();
-}
-
-void ClientSession::finish_renegotiation(uint64_t now_ms) {
-  auto key2 = negotiating_->derive_key2(ekm_);
-  Status st = key2 ? Status{} : forward_error(std::move(key2));
-  if (st) {
-    auto key = make_dco_key_config(*key2, {.alg = cipher_,
-                                           .role = proto::Role::kClient,
-                                           .key_id = negotiating_->key_id(),
-                                           .peer = peer_,
-                                           .slot = dco::KeySlot::kSecondary});
-    if (!key) st = forward_error(std::move(key));
-    if (st) st = dco_->key_new(std::move(*key));
-    if (st) st = dco_->key_swap(peer_);
-  }
-  if (!st) {
-    renegotiation_failed(now_ms);
-    return;
-  }
-  lame_duck_ = std::move(primary_);
-  lame_duck_die_ms_ = now_ms + config_.tran_window_ms;
-  primary_ = std::move(negotiating_);
-  primary_die_ms_.reset();
-  ++stats_.renegotiations;
-  if (config_.reneg_ms != 0) reneg_at_ms_ = now_ms + config_.reneg_ms;
-}
-
-void ClientSession::renegotiation_failed(uint64_t now_ms) {
-  // The old key keeps working until tran-window from the first failed attempt; another
-  // renegotiation (ours after hand-window, or the server's) may still succeed before that.
-  ++stats_.failed_renegotiations;
-  negotiating_.reset();
-  if (!primary_die_ms_) primary_die_ms_ = negotiation_started_ms_ + config_.tran_window_ms;
-  if (config_.reneg_ms != 0) reneg_at_ms_ = now_ms + config_.hand_window_ms;
-}
-
-void ClientSession::drop_lame_duck() {
-  if (!lame_duck_) return;
-  lame_duck_.reset();
-  // After the swap the lame duck's key sits in the secondary slot.
-  if (peer_created_) static_cast<void>(dco_->key_del(peer_, dco::KeySlot::kSecondary));
+  return keys_.renegotiate(now_ms);
 }
 
 void ClientSession::poll(uint64_t now_ms) {
   if (phase_ == Phase::kDone) return;
-  for (KeyState* ks : {primary_.get(), negotiating_.get(), lame_duck_.get()}) {
+  for (KeyState* ks : keys_.all()) {
     if (ks != nullptr) flush(*ks, now_ms);
   }
   handle_messages(now_ms);
@@ -222,7 +148,7 @@ void ClientSession::poll(uint64_t now_ms) {
   run_timers(now_ms);
   if (phase_ == Phase::kDone) return;
   // What the handling queued (PUSH_REQUEST, EXIT, ACKs) goes out now.
-  for (KeyState* ks : {primary_.get(), negotiating_.get(), lame_duck_.get()}) {
+  for (KeyState* ks : keys_.all()) {
     if (ks != nullptr) flush(*ks, now_ms);
   }
 }
@@ -237,13 +163,13 @@ void ClientSession::flush(KeyState& ks, uint64_t now_ms) {
 }
 
 void ClientSession::handle_messages(uint64_t now_ms) {
-  if (!primary_) return;
-  for (const auto& m : primary_->take_messages()) {
+  if (keys_.primary() == nullptr) return;
+  for (const auto& m : keys_.primary()->take_messages()) {
     handle_message(m, now_ms);
     if (phase_ == Phase::kDone) return;
   }
   // Messages on other key states are not acted on (2.6 reads them on the primary too).
-  for (KeyState* ks : {negotiating_.get(), lame_duck_.get()}) {
+  for (KeyState* ks : {keys_.negotiating(), keys_.lame_duck()}) {
     if (ks != nullptr) stats_.ignored_messages += ks->take_messages().size();
   }
 }
@@ -313,22 +239,17 @@ void ClientSession::on_push_reply(const ControlMessage& m, uint64_t now_ms) {
     return;
   }
   phase_ = Phase::kConnected;
-  if (config_.reneg_ms != 0) reneg_at_ms_ = now_ms + config_.reneg_ms;
+  keys_.start(peer_, cipher_, ekm_, now_ms);
   outcomes_.push_back(Connected{pushed_, cipher_, peer_, ekm_});
 }
 
 // Protocol reference 6.5: the key id 0 session's exporter, XORed with the original wrap key;
 // a tls-crypt context of its own (counter and replay window) for every later key state.
 Status ClientSession::start_dynamic_tls_crypt() {
-  auto ekm = primary_->export_keying_material(crypto::kEkmDynamicTlsCrypt, proto::kKey2Size);
-  if (!ekm) return forward_error(std::move(ekm));
-  const std::span<const uint8_t, proto::kKey2Size> bytes(ekm->data(), proto::kKey2Size);
-  const proto::Key2 key = config_.wrap_key ? crypto::dynamic_tls_crypt_key(*config_.wrap_key, bytes)
-                                           : proto::Key2(bytes);
-  auto wrap = crypto::TlsCrypt::create(key, proto::Role::kClient);
+  auto wrap = make_dynamic_tls_crypt(*keys_.primary(), config_.wrap_key, proto::Role::kClient,
+                                     config_.unix_time());
   if (!wrap) return forward_error(std::move(wrap));
-  dynamic_wrap_ = std::make_unique<TlsWrapContext>(
-      TlsWrapContext::make(std::move(*wrap), proto::Role::kClient, config_.unix_time()));
+  dynamic_wrap_ = std::make_unique<TlsWrapContext>(std::move(*wrap));
   return {};
 }
 
@@ -339,7 +260,7 @@ Status ClientSession::install_primary(uint64_t /*now_ms*/) {
   cipher_ = choice->cipher;
   ekm_ = choice->use_ekm;
 
-  auto key2 = primary_->derive_key2(ekm_);
+  auto key2 = keys_.primary()->derive_key2(ekm_);
   if (!key2) return forward_error(std::move(key2));
 
   dco::PeerConfig peer;
@@ -358,7 +279,7 @@ Status ClientSession::install_primary(uint64_t /*now_ms*/) {
 
   auto key = make_dco_key_config(*key2, {.alg = cipher_,
                                          .role = proto::Role::kClient,
-                                         .key_id = primary_->key_id(),
+                                         .key_id = keys_.primary()->key_id(),
                                          .peer = peer.id,
                                          .slot = dco::KeySlot::kPrimary});
   if (!key) return forward_error(std::move(key));
@@ -372,14 +293,15 @@ Status ClientSession::install_primary(uint64_t /*now_ms*/) {
 
 void ClientSession::run_timers(uint64_t now_ms) {
   // The current key state failed (handshake, hand-window).
-  if (primary_ && primary_->failed() && phase_ != Phase::kExiting) {
-    const auto& e = primary_->error();
+  KeyState* primary = keys_.primary();
+  if (primary != nullptr && primary->failed() && phase_ != Phase::kExiting) {
+    const auto& e = primary->error();
     finish(restart(e ? e->message : "TLS error"));
     return;
   }
   switch (phase_) {
     case Phase::kHandshake:
-      if (primary_->active()) {
+      if (primary->active()) {
         phase_ = Phase::kPushing;
         push_due_ms_ = now_ms + kPushRequestDelayMs;
       }
@@ -390,29 +312,18 @@ void ClientSession::run_timers(uint64_t now_ms) {
         return;
       }
       if (now_ms >= push_due_ms_) {
-        if (primary_->send_message("PUSH_REQUEST")) ++stats_.push_requests;
+        if (primary->send_message("PUSH_REQUEST")) ++stats_.push_requests;
         push_due_ms_ = now_ms + kPushRequestIntervalMs;
       }
       break;
     case Phase::kConnected:
-      if (negotiating_ != nullptr) {
-        if (negotiating_->active()) {
-          finish_renegotiation(now_ms);
-        } else if (negotiating_->failed()) {
-          renegotiation_failed(now_ms);
-        }
-      }
-      if (primary_die_ms_ && now_ms >= *primary_die_ms_) {
-        finish(restart("key renegotiation failed and tran-window has passed"));
+      if (auto reason = keys_.run_timers(now_ms)) {
+        finish(restart(*reason));
         return;
-      }
-      if (lame_duck_ && now_ms >= lame_duck_die_ms_) drop_lame_duck();
-      if (negotiating_ == nullptr && reneg_at_ms_ && now_ms >= *reneg_at_ms_) {
-        start_renegotiation(now_ms, {});
       }
       break;
     case Phase::kExiting:
-      if (now_ms >= exit_deadline_ms_ || primary_->channel().all_acked()) finish(Exited{});
+      if (now_ms >= exit_deadline_ms_ || primary->channel().all_acked()) finish(Exited{});
       break;
     case Phase::kDone:
       break;
@@ -422,10 +333,10 @@ void ClientSession::run_timers(uint64_t now_ms) {
 void ClientSession::exit(uint64_t now_ms) {
   if (phase_ == Phase::kDone || phase_ == Phase::kExiting) return;
   if (phase_ == Phase::kConnected && pushed_.protocol_flags.cc_exit &&
-      primary_->send_message("EXIT")) {
+      keys_.primary()->send_message("EXIT")) {
     phase_ = Phase::kExiting;
     exit_deadline_ms_ = now_ms + config_.exit_wait_ms;
-    flush(*primary_, now_ms);
+    flush(*keys_.primary(), now_ms);
     return;
   }
   finish(Exited{});
@@ -433,7 +344,7 @@ void ClientSession::exit(uint64_t now_ms) {
 
 void ClientSession::finish(SessionOutcome outcome) {
   phase_ = Phase::kDone;
-  negotiating_.reset();
+  keys_.detach();
   if (peer_created_) {
     static_cast<void>(dco_->peer_del(peer_));
     peer_created_ = false;
@@ -443,17 +354,9 @@ void ClientSession::finish(SessionOutcome outcome) {
 
 std::optional<uint64_t> ClientSession::next_timeout_ms() const noexcept {
   if (phase_ == Phase::kDone) return std::nullopt;
-  std::optional<uint64_t> t;
-  for (const KeyState* ks : {primary_.get(), negotiating_.get(), lame_duck_.get()}) {
-    if (ks != nullptr) t = earliest(t, ks->next_timeout_ms());
-  }
+  std::optional<uint64_t> t = keys_.next_timeout_ms();
   if (phase_ == Phase::kPushing) t = earliest(t, std::min(push_due_ms_, push_deadline_ms_));
   if (phase_ == Phase::kExiting) t = earliest(t, exit_deadline_ms_);
-  if (phase_ == Phase::kConnected) {
-    t = earliest(t, reneg_at_ms_);
-    t = earliest(t, primary_die_ms_);
-    if (lame_duck_) t = earliest(t, lame_duck_die_ms_);
-  }
   return t;
 }
 

@@ -31,6 +31,7 @@
 #include "common/result.h"
 #include "common/strong_id.h"
 #include "config/pushed_options.h"
+#include "control/key_rotation.h"
 #include "control/key_state.h"
 #include "control/tls_wrap_context.h"
 #include "crypto/cipher_alg.h"
@@ -152,13 +153,13 @@ class ClientSession {
 
   std::vector<SessionOutcome> take_outcomes();
   Phase phase() const noexcept { return phase_; }
-  const ClientSessionStats& stats() const noexcept { return stats_; }
+  ClientSessionStats stats() const noexcept;
   // The key id of the primary key state, and whether a lame duck / negotiation exists.
   KeyId primary_key_id() const noexcept;
-  bool has_lame_duck() const noexcept { return lame_duck_ != nullptr; }
+  bool has_lame_duck() const noexcept;
   // Whether renegotiations are wrapped with dynamic tls-crypt.
   bool dynamic_tls_crypt_active() const noexcept { return dynamic_wrap_ != nullptr; }
-  bool negotiating() const noexcept { return negotiating_ != nullptr; }
+  bool negotiating() const noexcept;
 
  private:
   ClientSession(ClientSessionConfig config, TlsWrapContext wrap,
@@ -173,10 +174,6 @@ class ClientSession {
   Status install_primary(uint64_t now_ms);
   Status start_dynamic_tls_crypt();
   void run_timers(uint64_t now_ms);
-  void start_renegotiation(uint64_t now_ms, std::span<const uint8_t> first_packet);
-  void finish_renegotiation(uint64_t now_ms);
-  void drop_lame_duck();
-  void renegotiation_failed(uint64_t now_ms);
   void finish(SessionOutcome outcome);
   dco::ControlTarget target() const;
 
@@ -188,13 +185,7 @@ class ClientSession {
   proto::SessionId session_id_{};
 
   Phase phase_ = Phase::kHandshake;
-  std::unique_ptr<KeyState> primary_;
-  std::unique_ptr<KeyState> lame_duck_;
-  std::unique_ptr<KeyState> negotiating_;
-  uint64_t lame_duck_die_ms_ = 0;
-  uint64_t negotiation_started_ms_ = 0;
-  // After a failed renegotiation the primary key works until tran-window from its start.
-  std::optional<uint64_t> primary_die_ms_;
+  KeyRotation keys_;
 
   uint64_t push_due_ms_ = 0;       // next PUSH_REQUEST (valid in kPushing)
   uint64_t push_deadline_ms_ = 0;  // hand-window of the first key state
@@ -205,7 +196,6 @@ class ClientSession {
   PeerId peer_ = PeerId::undefined();
   crypto::CipherAlg cipher_ = crypto::CipherAlg::kAes256Gcm;
   bool ekm_ = false;
-  std::optional<uint64_t> reneg_at_ms_;
   uint64_t exit_deadline_ms_ = 0;
 
   std::vector<SessionOutcome> outcomes_;

@@ -5,6 +5,8 @@
 #include <utility>
 
 #include "control/key_method2_keys.h"
+#include "crypto/ekm.h"
+#include "crypto/tls_crypt.h"
 
 namespace ovpn::control {
 namespace {
@@ -253,6 +255,19 @@ Expected<proto::Key2> KeyState::derive_key2(bool use_ekm) {
   secrets.server_session_id = client ? peer : own;
   return control::derive_key2(use_ekm ? KeyDerivation::kTlsEkm : KeyDerivation::kLegacyPrf, secrets,
                               *tls_);
+}
+
+Expected<TlsWrapContext> make_dynamic_tls_crypt(KeyState& first,
+                                                const std::optional<proto::Key2>& original,
+                                                proto::Role role, uint32_t unix_time) {
+  auto ekm = first.export_keying_material(crypto::kEkmDynamicTlsCrypt, proto::kKey2Size);
+  if (!ekm) return forward_error(std::move(ekm));
+  const std::span<const uint8_t, proto::kKey2Size> bytes(ekm->data(), proto::kKey2Size);
+  const proto::Key2 key =
+      original ? crypto::dynamic_tls_crypt_key(*original, bytes) : proto::Key2(bytes);
+  auto wrap = crypto::TlsCrypt::create(key, role);
+  if (!wrap) return forward_error(std::move(wrap));
+  return TlsWrapContext::make(std::move(*wrap), role, unix_time);
 }
 
 Expected<SecretBytes> KeyState::export_keying_material(std::string_view label, size_t length) {

@@ -72,6 +72,16 @@ struct KeyStateStats {
   uint64_t messages_dropped = 0;  // non-printable, unterminated, or the queue was full
 };
 
+class KeyState;
+
+// Dynamic tls-crypt (protocol reference 6.5): the wrap context of every key state after key id 0
+// once negotiated -- tls-crypt under `first`'s exporter output XOR `original` (the tls-auth or
+// tls-crypt key, or the tls-crypt-v2 Kc) when there is one, with a counter and replay window of
+// its own. `first` must be ACTIVE. Thread: control.
+Expected<TlsWrapContext> make_dynamic_tls_crypt(KeyState& first,
+                                                const std::optional<proto::Key2>& original,
+                                                proto::Role role, uint32_t unix_time);
+
 class KeyState {
  public:
   // Creates the channel (queueing our reset unless we are a server answering a hard reset) and
