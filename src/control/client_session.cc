@@ -4,7 +4,6 @@
 #include "control/client_session.h"
 
 #include <algorithm>
-#include <ctime>
 #include <utility>
 
 #include "control/dco_keys.h"
@@ -55,8 +54,6 @@ ClientSession::ClientSession(ClientSessionConfig config, TlsWrapContext wrap,
             dco, [this](KeyId key_id, uint64_t now_ms) {
               return make_key_state(ResetKind::kSoft, key_id, now_ms);
             }) {}
-
-uint32_t system_unix_time() { return static_cast<uint32_t>(::time(nullptr)); }
 
 // A session that goes away takes its peer with it (the dco outlives the session).
 ClientSession::~ClientSession() {

@@ -43,9 +43,6 @@ inline constexpr uint64_t kPushRequestDelayMs = 1000;     // after the key state
 inline constexpr uint64_t kPushRequestIntervalMs = 5000;  // until the reply is complete
 inline constexpr uint64_t kDefaultExitWaitMs = 2000;      // for the ACK of our EXIT
 
-// The wall clock in unix seconds (the tls-wrap replay time). Thread: any.
-uint32_t system_unix_time();
-
 struct ClientSessionConfig {
   // The key-method-2 message of every key state (options string, credentials, peer-info).
   std::string options;

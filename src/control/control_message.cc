@@ -265,4 +265,36 @@ std::vector<uint8_t> build_push_request() {
 }
 std::vector<uint8_t> build_exit() { return std::move(*build_control_message("EXIT")); }
 
+Expected<std::vector<std::string>> build_push_reply(const std::vector<std::string>& options,
+                                                    size_t bundle) {
+  constexpr std::string_view kHead = "PUSH_REPLY";
+  constexpr std::string_view kMore = ",push-continuation 2";
+  constexpr std::string_view kLast = ",push-continuation 1";
+  // Room for the head and a continuation marker in every message.
+  if (bundle <= kHead.size() + kMore.size()) {
+    return make_error(Errc::kInvalidArgument, "push bundle size too small");
+  }
+  const size_t room = bundle - kMore.size();
+  std::vector<std::string> out;
+  std::string current(kHead);
+  for (const std::string& option : options) {
+    if (option.empty()) continue;
+    if (kHead.size() + 1 + option.size() > room) {
+      return make_error(Errc::kInvalidArgument,
+                        "push option too long for a PUSH_REPLY: " + option.substr(0, 64));
+    }
+    if (current.size() + 1 + option.size() > room) {
+      out.push_back(std::move(current));
+      current = std::string(kHead);
+    }
+    current += ',';
+    current += option;
+  }
+  out.push_back(std::move(current));
+  if (out.size() > 1) {
+    for (size_t i = 0; i < out.size(); ++i) out[i] += i + 1 < out.size() ? kMore : kLast;
+  }
+  return out;
+}
+
 }  // namespace ovpn::control

@@ -112,4 +112,11 @@ Expected<std::vector<uint8_t>> build_control_message(std::string_view text);
 std::vector<uint8_t> build_push_request();  // "PUSH_REQUEST\0"
 std::vector<uint8_t> build_exit();          // "EXIT\0"
 
+// A server's PUSH_REPLY for `options` (each an option line): "PUSH_REPLY,a,b,..." messages of at
+// most `bundle` bytes, cut between options; when there is more than one, each carries
+// "push-continuation 2" but the last, which carries "push-continuation 1". An option too long
+// for a message on its own is refused (kInvalidArgument, naming it). Thread: any.
+Expected<std::vector<std::string>> build_push_reply(const std::vector<std::string>& options,
+                                                    size_t bundle = kPushBundleSize);
+
 }  // namespace ovpn::control

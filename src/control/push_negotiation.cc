@@ -1,10 +1,12 @@
-// Client-side NCP: checks the pushed cipher against data-ciphers, picks the key derivation.
+// NCP: the server's choice of cipher, and the client's check of what was pushed.
 
 #include "control/push_negotiation.h"
 
 #include <algorithm>
 #include <cctype>
 #include <string_view>
+
+#include "control/options_string.h"
 
 namespace ovpn::control {
 namespace {
@@ -52,6 +54,35 @@ Expected<DataChannelChoice> negotiate_data_channel(const config::PushedOptions& 
   auto alg = usable_cipher(name);
   if (!alg) return forward_error(std::move(alg));
   return DataChannelChoice{*alg, pushed.protocol_flags.tls_ekm};
+}
+
+Expected<DataChannelChoice> choose_data_channel(const PeerInfo& client,
+                                                const std::string& client_options,
+                                                const std::vector<std::string>& data_ciphers,
+                                                const std::optional<std::string>& fallback) {
+  const bool ekm = client.has_proto(iv_proto::kTlsKeyExport);
+  const auto offered = client.ciphers();
+  for (const std::string& ours : data_ciphers) {
+    const bool shared = std::any_of(offered.begin(), offered.end(),
+                                    [&](const std::string& c) { return same_name(c, ours); });
+    if (!shared) continue;
+    if (auto alg = usable_cipher(ours)) return DataChannelChoice{*alg, ekm};
+  }
+  // A client without NCP: the cipher of its options string, when we have it.
+  if (const auto occ = options_string_value(client_options, "cipher")) {
+    const bool ours = std::any_of(data_ciphers.begin(), data_ciphers.end(),
+                                  [&](const std::string& c) { return same_name(c, *occ); });
+    if (ours) {
+      if (auto alg = usable_cipher(*occ)) return DataChannelChoice{*alg, ekm};
+    }
+  }
+  if (fallback) {
+    auto alg = usable_cipher(*fallback);
+    if (!alg) return forward_error(std::move(alg));
+    return DataChannelChoice{*alg, ekm};
+  }
+  return make_error(Errc::kUnsupported,
+                    "Data channel cipher negotiation failed (no shared cipher)");
 }
 
 }  // namespace ovpn::control

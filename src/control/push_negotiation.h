@@ -1,7 +1,7 @@
 #pragma once
-// The client side of data-channel negotiation (protocol reference 6.2, 8.3): from the options
-// a server pushed and the client's data-ciphers, the cipher the data channel uses and whether
-// its keys come from TLS-EKM or the legacy PRF.
+// Data-channel negotiation (protocol reference 6.2, 8.3), both sides: the server chooses the
+// cipher from the client's peer-info and pushes it; the client checks what was pushed against
+// its data-ciphers. Either way: the cipher, and whether the keys come from TLS-EKM or the PRF.
 
 #include <optional>
 #include <string>
@@ -9,6 +9,7 @@
 
 #include "common/result.h"
 #include "config/pushed_options.h"
+#include "control/peer_info.h"
 #include "crypto/cipher_alg.h"
 
 namespace ovpn::control {
@@ -24,5 +25,14 @@ struct DataChannelChoice {
 Expected<DataChannelChoice> negotiate_data_channel(const config::PushedOptions& pushed,
                                                    const std::vector<std::string>& data_ciphers,
                                                    const std::optional<std::string>& fallback);
+
+// The server's choice, as 2.6 makes it: the first of our data-ciphers the client lists in
+// IV_CIPHERS (IV_NCP=2 meaning both AES-GCMs); else the client's OCC `cipher` when it is one of
+// ours; else `fallback`. kUnsupported ("no shared cipher") otherwise. EKM when the client's
+// IV_PROTO has TLS-EKM. Thread: any.
+Expected<DataChannelChoice> choose_data_channel(const PeerInfo& client,
+                                                const std::string& client_options,
+                                                const std::vector<std::string>& data_ciphers,
+                                                const std::optional<std::string>& fallback);
 
 }  // namespace ovpn::control

@@ -2,11 +2,14 @@
 
 #include "control/tls_wrap_context.h"
 
+#include <ctime>
 #include <utility>
 
 #include "control/early_negotiation.h"
 
 namespace ovpn::control {
+
+uint32_t system_unix_time() { return static_cast<uint32_t>(::time(nullptr)); }
 
 Expected<proto::ReplayId> WrapSendCounter::next() noexcept {
   if (last_ == UINT32_MAX) return make_error(Errc::kExhausted, "tls-wrap replay id exhausted");

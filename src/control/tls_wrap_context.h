@@ -32,6 +32,9 @@ class WrapSendCounter {
   uint32_t time_;
 };
 
+// The wall clock in unix seconds (the replay time of a new context). Thread: any.
+uint32_t system_unix_time();
+
 struct TlsWrapContext {
   // `unix_time` is the wall-clock second the session starts (the replay time field). A
   // tls-crypt-v2 client starts its counter at kEarlyNegStart to ask for early negotiation.
