@@ -32,6 +32,8 @@ IpAddress IpAddress::v6(const in6_addr& a) noexcept {
 }
 
 std::optional<IpAddress> IpAddress::parse(std::string_view text) {
+  // inet_pton() stops at a NUL: "1.2.3.4\0junk" must not read as 1.2.3.4.
+  if (text.find('\0') != std::string_view::npos) return std::nullopt;
   const std::string s(text);
   in_addr a4{};
   if (inet_pton(AF_INET, s.c_str(), &a4) == 1) return v4(a4);

@@ -23,6 +23,9 @@ TEST(IpAddress, ParsesAndPrintsBothFamilies) {
   EXPECT_EQ(IpAddress::v4(0x0a080001u), *IpAddress::parse("10.8.0.1"));
   EXPECT_NE(*IpAddress::parse("0.0.0.0"), *IpAddress::parse("::"));
   EXPECT_TRUE(IpAddress::parse("::")->is_unspecified());
+  // inet_pton() would stop at the NUL.
+  EXPECT_FALSE(IpAddress::parse(std::string_view("1.2.3.4\0junk", 12)));
+  EXPECT_FALSE(IpAddress::parse(std::string_view("fd00::1\0", 8)));
 }
 
 TEST(IpPrefix, ClearsHostBitsAndMatches) {
