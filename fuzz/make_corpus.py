@@ -12,6 +12,8 @@ the same files. Each target's directory is emptied first, except for files named
 Usage: fuzz/make_corpus.py [--check]   (--check: exit 1 if the committed files differ)
 """
 
+import hashlib
+import hmac
 import json
 import pathlib
 import struct
@@ -250,6 +252,67 @@ def corpus_client_session():
     return corpus_control_channel()
 
 
+# stateless_reset.cc's fixed cookie key, clock start (a slot boundary) and first source.
+STATELESS_COOKIE_KEY = b"ovpnd cookie key for the fuzzer!"
+STATELESS_START = 1795510020
+STATELESS_SOURCE = (bytes([10, 210, 0, 2]), 40000)
+
+
+def stateless_cookie(sid, now_s):
+    """The server's cookie for `sid` from the first source at `now_s` (session_cookie.h)."""
+    address, port = STATELESS_SOURCE
+    data = struct.pack(">I", now_s // 30) + address + struct.pack(">H", port) + sid
+    return hmac.new(STATELESS_COOKIE_KEY, data, hashlib.sha256).digest()[:8]
+
+
+def corpus_stateless_reset():
+    """The config byte, then (step, length, bytes) frames (see stateless_reset.cc): each mode's
+    captured client reset (a reply), the captured client's next packet (the stock server's
+    cookie is not ours), the captured ClientHello packet as a template that the harness wraps
+    with a valid cookie (state), the same from another port (none), an ACK template, and the
+    reset on the stateful path. Plus tls-crypt-v2 without early negotiation, force-cookie,
+    tls-crypt-v2 beside tls-crypt, and plain packets carrying a cookie until it expires."""
+
+    def frames(config, items):
+        out = bytearray([config])
+        for step, packet in items:
+            out.append(step)
+            out += struct.pack(">H", len(packet)) + packet
+        return bytes(out)
+
+    def wires(vectors):
+        return [bytes.fromhex(v["wire"]) for v in vectors]
+
+    plain = wires(load("control-plain.json")["vectors"])
+    sessions = {
+        "plain": (0, plain),
+        "tls_auth": (1, wires(load("tls-auth.json")["sessions"][0]["vectors"])),  # SHA256, 0/1
+        "tls_crypt": (2, wires(load("tls-crypt.json")["vectors"])),
+        "tls_crypt_v2": (3, wires(load("tls-crypt-v2.json")["vectors"])),
+    }
+    hello = plain[2]  # P_CONTROL_V1, ACK [0] + the stock server's sid, message id 1
+    wkc_hello = bytes([0x58]) + hello[1:]
+    ack = bytes([0x28]) + hello[1:22]  # P_ACK_V1: ACK [0] + sid, no message id
+    files = {}
+    for tag, (mode, w) in sessions.items():
+        template = wkc_hello if mode == 3 else hello
+        files[f"{tag}_handshake.bin"] = frames(mode, [
+            (1, w[0]), (1, w[2]), (0x80 | 1, template), (0x80 | 0x20, template), (0x80, ack),
+            (0x40, w[0])])
+    v2_reset = bytes([0x50]) + plain[0][1:]  # a template: wrapped with the client's counter
+    files["tls_crypt_v2_no_early.bin"] = frames(3 | 16, [(0x80, v2_reset), (0x40, v2_reset)])
+    files["tls_crypt_v2_force_cookie.bin"] = frames(3 | 4 | 16, [(0x80, v2_reset)])
+    files["tls_crypt_v2_and_tls_crypt.bin"] = frames(3 | 8, [
+        (0, sessions["tls_crypt_v2"][1][0]), (0, sessions["tls_crypt"][1][0]),
+        (0x80 | 1, wkc_hello), (0x80 | 1, hello)])
+    # Plain: the cookie computed here; valid in slots 0..2 after it was made, not in slot 3.
+    with_cookie = hello[:14] + stateless_cookie(hello[1:9], STATELESS_START) + hello[22:]
+    files["plain_cookie_expires.bin"] = frames(0, [
+        (0, plain[0]), (1, with_cookie), (31, with_cookie), (31, with_cookie), (31, with_cookie),
+        (0x20, with_cookie)])
+    return files
+
+
 def push_and_km2_messages(kind):
     """(session, message) pairs of one kind from push-and-km2.json, the first of equal texts."""
     seen = set()
@@ -327,6 +390,87 @@ def corpus_config_parse():
     return files
 
 
+SERVER_SAMPLES = CONFIG_SAMPLES / "server"
+
+
+def corpus_server_config():
+    """The server configurations of the golden vectors, plus texts that reach each server
+    helper and topology, the option groups, and the rejections (see server_config.cc)."""
+    files = {p.name.replace(".conf", ".bin"): p.read_bytes()
+             for p in sorted(SERVER_SAMPLES.glob("*.conf"))}
+    pki = "ca ca.crt\ncert server.crt\nkey server.key\ndh none\n"
+    made_up = {
+        "reference": "dev tun\nproto udp\nport 1194\ntopology subnet\n"
+                     "server 10.8.0.0 255.255.255.0\n" + pki + "tls-crypt tc.key\n"
+                     "data-ciphers AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305\n"
+                     "keepalive 10 60\nexplicit-exit-notify 1\nverb 4\n",
+        "typical": "local 0.0.0.0\nport 1194\nproto udp\ndev tun\n" + pki +
+                   "ecdh-curve prime256v1\ncrl-verify crl.pem\ntopology subnet\n"
+                   "server 10.8.0.0 255.255.255.0\nserver-ipv6 fd00:8::/64\n"
+                   "ifconfig-pool-persist ipp.txt\npush \"redirect-gateway def1 bypass-dhcp\"\n"
+                   "push \"dhcp-option DNS 10.8.0.1\"\npush \"block-outside-dns\"\n"
+                   "push \"route 192.168.10.0 255.255.255.0\"\nroute 192.168.40.0 255.255.255.0\n"
+                   "client-config-dir ccd\nclient-to-client\nkeepalive 10 120\n"
+                   "tls-auth ta.key 0\nauth SHA256\nmax-clients 100\nuser nobody\n"
+                   "group nogroup\npersist-key\npersist-tun\nstatus status.log 30\n"
+                   "status-version 3\nverb 3\nscript-security 2\n"
+                   "auth-user-pass-verify /bin/check via-file\nclient-connect /bin/connect\n"
+                   "client-disconnect /bin/disconnect\nusername-as-common-name\n"
+                   "verify-client-cert optional\ninactive 3600 100000\nconnect-freq 20 10\n"
+                   "connect-freq-initial 50 5\nmanagement 127.0.0.1 7505 mgmt.pw\n"
+                   "setenv SITE east\n",
+        "net30_c2c": "server 10.8.0.0 255.255.255.0\nclient-to-client\n" + pki +
+                     "keepalive 10 60\nproto tcp-server\n",
+        "p2p_small": "topology p2p\nserver 10.8.0.8 255.255.255.248\n" + pki +
+                     "proto udp6\nbind ipv6only\n",
+        "ipv6_only": "server-ipv6 fd00::/112\n" + pki + "tls-crypt-v2 v2s.key allow-noncookie\n"
+                     "management /run/m.sock unix\n",
+        "manual": "mode server\ntls-server\ntopology subnet\nifconfig 10.9.0.1 255.255.255.0\n"
+                  "ifconfig-pool 10.9.0.10 10.9.0.20\nifconfig-ipv6 fd00:9::1/64\n"
+                  "ifconfig-ipv6-pool fd00:9::100/64\npush \"route-gateway 10.9.0.1\"\n"
+                  "push \"comp-lzo no\"\n" + pki + "ping 10\nping-restart 60\n",
+        "rejected": "server 10.8.0.0 255.255.255.0\n" + pki +
+                    "push \"compress lz4-v2\"\niroute 10.1.0.0 255.255.0.0\nremote a\n",
+        "include_loop": "config inc.conf\n",
+        "setenv_opt": "server 10.8.0.0 255.255.255.0 nopool\n" + pki +
+                      "setenv opt learn-address /bin/x\nignore-unknown-option zap\nzap 1\n"
+                      "ifconfig-pool 10.8.0.100 10.8.0.200\nreneg-sec 600 300\n"
+                      "tun-mtu 1400\nmssfix 1360 mtu\n",
+    }
+    for name, text in made_up.items():
+        files[name + ".bin"] = text.encode()
+    return files
+
+
+def corpus_ccd_parse():
+    """client-config-dir files (see ccd_parse.cc)."""
+    texts = {
+        "static_address": "ifconfig-push 10.8.0.50 255.255.255.0\n"
+                          "ifconfig-ipv6-push fd00::50/64 fd00::1\n",
+        "routes": "iroute 192.168.50.0 255.255.255.0\niroute 192.168.51.7\n"
+                  "iroute-ipv6 fd00:50::/48\npush \"route 10.50.0.0 255.255.0.0\"\n",
+        "push_edits": "push \"dhcp-option DNS 10.9.9.9\"\npush-remove dhcp-option\n"
+                      "push-reset\npush \"topology subnet\"\npush-remove ifconfig\n"
+                      "push-remove ifconfig-ipv6\n",
+        "outside": "ifconfig-push 10.9.0.50 10.9.0.49 10.9.0.51\niroute 192.168.50.9 255.255.255.0\n",
+        "disable": "# off\ndisable\n",
+        "include_loop": "config inc.ccd\n",
+        "bad": "iroute 192.168.50.0 255.0.255.0\n",
+    }
+    return {name + ".bin": text.encode() for name, text in texts.items()}
+
+
+def corpus_pool_persist():
+    """ifconfig-pool-persist files (see pool_persist.cc)."""
+    texts = {
+        "openvpn26": "alice,10.8.0.2,fd00::1000\nbob,10.8.0.3,\ncarol,,fd00::1002\n",
+        "openvpn24": "alice,10.8.0.4\nbob,10.8.0.8\n",
+        "comments_crlf": "# pool\r\n; old\r\nalice,10.8.0.2,\r\n\r\nbob,10.8.0.3,fd00::1,x\r\n",
+        "bad_lines": "justaname\n,10.8.0.2\nfrank,10.8.0.300,fd00::1\nheidi,,\nivan,10.8.0.9,x\n",
+    }
+    return {name + ".bin": text.encode() for name, text in texts.items()}
+
+
 def corpus_push_options():
     """The policy byte (see push_options.cc), then a captured PUSH_REPLY (or a made-up one)."""
     files = {}
@@ -385,10 +529,14 @@ def corpus_script_env():
 
 CORPORA = {
     "config_parse": corpus_config_parse,
+    "server_config": corpus_server_config,
+    "ccd_parse": corpus_ccd_parse,
+    "pool_persist": corpus_pool_persist,
     "push_options": corpus_push_options,
     "control_channel": corpus_control_channel,
     "key_state": corpus_key_state,
     "client_session": corpus_client_session,
+    "stateless_reset": corpus_stateless_reset,
     "data_v2": corpus_data_v2,
     "control_packet": corpus_control_packet,
     "tls_auth_verify": corpus_tls_auth_verify,

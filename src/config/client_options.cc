@@ -83,6 +83,8 @@ Status ClientBuilder::apply_strict(const Option& o, bool lenient) {
       case Disposition::kUnsupported:
         return option_unsupported(o, known->reason);
       case Disposition::kServerOnly:
+      case Disposition::kClientOnly:
+      case Disposition::kCcdOnly:
         return option_error(o, known->reason);
       case Disposition::kIgnored:
         ctx_.warn(o, known->reason);

@@ -13,8 +13,8 @@ namespace {
 using H = OptionHandler<DataChannelOptions>;
 
 constexpr std::string_view kNoCompression =
-    "the offload engine (like the kernel DCO) has no compression; remove it here and on the "
-    "server";
+    "the offload engine (like the kernel DCO) has no compression; remove it from the client and "
+    "the server configurations";
 
 void warn_stub(const Option& o, OptionContext& ctx) {
   ctx.warn(o,

@@ -333,4 +333,13 @@ Status apply_push_reply(std::string_view options_text, const PullPolicy& policy,
   return {};
 }
 
+Expected<bool> check_pushable_option(const Option& option) {
+  MemoryFileSystem no_files;
+  PushedOptions scratch;
+  OptionContext ctx{no_files, scratch.warnings};
+  const PullPolicy policy{{}, false, true};
+  PushTarget target{scratch, policy};
+  return apply_from(std::span<const H>(kPushable), option, ctx, target);
+}
+
 }  // namespace ovpn::config

@@ -87,4 +87,12 @@ std::optional<std::string_view> push_reply_options(std::string_view message);
 Status apply_push_reply(std::string_view options_text, const PullPolicy& policy,
                         PushedOptions& into);
 
+// Checks one option (name and arguments) as apply_push_reply() would apply it, with
+// allow-pull-fqdn and no pull-filter: an error when ovpnd's client would refuse it (compression
+// with an algorithm, Errc::kUnsupported) or drop it as malformed (Errc::kInvalidArgument); false
+// when the client does not know the option (it would ignore it with a warning), true otherwise.
+// A server checks its push options with it.
+// Thread: any (pure).
+Expected<bool> check_pushable_option(const Option& option);
+
 }  // namespace ovpn::config

@@ -315,4 +315,9 @@ const H kTable[] = {
 
 std::span<const OptionHandler<TlsOptions>> tls_handlers() { return kTable; }
 
+Status set_control_wrap(const Option& option, OptionContext& ctx, TlsOptions& tls, TlsWrapMode mode,
+                        std::string_view pem_marker) {
+  return set_wrap(option, ctx, tls, mode, pem_marker);
+}
+
 }  // namespace ovpn::config

@@ -103,11 +103,27 @@ Expected<ControlChannel> ControlChannel::create(const ChannelConfig& config, Tls
   if (config.reset == ResetKind::kSoft && (config.key_id == KeyId{} || !config.peer_session_id)) {
     return make_error(Errc::kInvalidArgument, "a soft reset needs key id 1..7 and the peer's sid");
   }
+  if (config.reset_exchanged && (config.role != proto::Role::kServer ||
+                                 config.reset != ResetKind::kHard || !config.peer_session_id)) {
+    return make_error(Errc::kInvalidArgument,
+                      "a stateless reset exchange is a server's hard reset with the peer's sid");
+  }
 
   ControlChannel channel(config, wrap);
   channel.scratch_.resize(kMaxControlWireSize);
-  // A server answers the client's reset; everyone else starts with its own.
-  if (!(config.role == proto::Role::kServer && config.reset == ResetKind::kHard)) {
+  if (config.reset_exchanged) {
+    // 2.6's session_skip_to_pre_start(): our reset (id 0) went out statelessly and came back
+    // ACKed with the cookie, and the client's reset (id 0) was taken there. Nothing is sent.
+    auto id = channel.sender_.push(channel.own_reset_opcode(), {}, now_ms);
+    if (!id) return forward_error(std::move(id));
+    static_cast<void>(channel.sender_.on_ack(*id));
+    static_cast<void>(channel.receiver_.on_packet(0, {}));
+    static_cast<void>(channel.receiver_.pop_in_order());
+    channel.own_reset_queued_ = true;
+    channel.own_reset_acked_ = true;
+    channel.peer_reset_seen_ = true;
+  } else if (!(config.role == proto::Role::kServer && config.reset == ResetKind::kHard)) {
+    // A server answers the client's reset; everyone else starts with its own.
     auto id = channel.sender_.push(channel.own_reset_opcode(), {}, now_ms);
     if (!id) return forward_error(std::move(id));
     channel.own_reset_queued_ = true;

@@ -8,7 +8,8 @@
 //   1. On creation the channel queues its own reset as message id 0: a client's
 //      P_CONTROL_HARD_RESET_CLIENT_V2 (V3 with the WKc under tls-crypt-v2), or a
 //      P_CONTROL_SOFT_RESET_V1 for a renegotiation. A server waits for the client's reset and
-//      answers it with P_CONTROL_HARD_RESET_SERVER_V2.
+//      answers it with P_CONTROL_HARD_RESET_SERVER_V2 -- unless the resets were exchanged
+//      statelessly (ChannelConfig::reset_exchanged), when it starts at step 3.
 //   2. The peer's reset gives the peer's session id (a packet with another one is dropped),
 //      makes every unacknowledged packet due at once ("burst"), and, for a hard reset, carries
 //      early-negotiation TLVs: RESEND_WKC makes our message id 1 a P_CONTROL_WKC_V1.
@@ -71,6 +72,11 @@ struct ChannelConfig {
   size_t transport_overhead = kUdp4Overhead;
   // 4 reproduces a 2.6 client in plain mode without EKM (a workaround for SoftEther).
   size_t max_acks_on_ack_v1 = kAcksOnAckV1;
+  // A server's hard reset that already happened statelessly (the 2.6 UDP server's HMAC cookie,
+  // control/stateless_handshake.h): the channel starts as if our reset (message id 0) had been
+  // sent and ACKed and the client's reset received, so the next id sent and the next expected
+  // are both 1. Needs role kServer, ResetKind::kHard and peer_session_id (the client's).
+  bool reset_exchanged = false;
 };
 
 // Why on_packet() did not take a packet. kNone: taken.

@@ -1,6 +1,6 @@
 #pragma once
 // Helpers of the config tests: a file system with the PKI files the sample configs name, and
-// one-call parsing of configuration text.
+// one-call parsing of configuration text (client and server).
 
 #include <string>
 #include <string_view>
@@ -8,6 +8,7 @@
 #include "config/client_options.h"
 #include "config/config_reader.h"
 #include "config/file_system.h"
+#include "config/server_options.h"
 #include "support/vectors.h"
 
 namespace ovpn::config::test {
@@ -49,6 +50,42 @@ inline Expected<BuiltClientOptions> build_text(std::string_view text) {
 // The error message of building `text`, or "" when it builds.
 inline std::string build_error(std::string_view text) {
   auto built = build_text(text);
+  return built ? std::string() : built.error().message;
+}
+
+// pki_files() plus server.crt, server.key (placeholders), v2s.key (the golden vectors'
+// tls-crypt-v2 server key), dh.pem, crl.pem and mgmt.pw.
+inline MemoryFileSystem server_files() {
+  MemoryFileSystem fs = pki_files();
+  fs.add("server.crt", std::string(kCaPem));
+  fs.add("server.key", std::string(kKeyPem));
+  fs.add("v2s.key", ovpn::test::read_file(ovpn::test::vector_path("pki/v2s.key")));
+  fs.add("dh.pem", "-----BEGIN DH PARAMETERS-----\nMIIBtest\n-----END DH PARAMETERS-----\n");
+  fs.add("crl.pem", "-----BEGIN X509 CRL-----\nMIIBtest\n-----END X509 CRL-----\n");
+  fs.add("mgmt.pw", "s3cret\nignored\n");
+  return fs;
+}
+
+// The smallest server configuration that builds (topology subnet), to which tests add lines.
+inline constexpr std::string_view kMinimalServer =
+    "topology subnet\nserver 10.8.0.0 255.255.255.0\nca ca.crt\ncert server.crt\n"
+    "key server.key\n";
+
+inline Expected<BuiltServerOptions> build_server_text(std::string_view text, FileSystem& fs,
+                                                      const std::string& name = "server.conf") {
+  auto options = read_config_text(text, name, fs);
+  if (!options) return forward_error(std::move(options));
+  return build_server_options(*options, fs);
+}
+
+inline Expected<BuiltServerOptions> build_server_text(std::string_view text) {
+  MemoryFileSystem fs = server_files();
+  return build_server_text(text, fs);
+}
+
+// The error message of building `text` as a server configuration, or "" when it builds.
+inline std::string server_error(std::string_view text) {
+  auto built = build_server_text(text);
   return built ? std::string() : built.error().message;
 }
 
