@@ -36,7 +36,9 @@ const char* end_reason_name(EndReason reason) noexcept {
 
 Expected<std::unique_ptr<ServerSession>> ServerSession::create(
     ServerSessionConfig config, TlsWrapContext wrap, std::shared_ptr<const TlsContext> tls,
-    dco::Dco& dco, std::span<const uint8_t> first_packet, uint64_t now_ms) {
+    dco::Dco& dco, std::span<const uint8_t> first_packet, uint64_t now_ms,
+    const std::optional<NewSession>& start) {
+  if (start && start->client_key) config.wrap_key = start->client_key->kc;
   std::unique_ptr<ServerSession> s(
       new ServerSession(std::move(config), std::move(wrap), std::move(tls), dco));
   for (int i = 0; i < 8 && std::all_of(s->session_id_.begin(), s->session_id_.end(),
@@ -45,7 +47,7 @@ Expected<std::unique_ptr<ServerSession>> ServerSession::create(
     auto st = s->config_.random(s->session_id_);
     if (!st) return forward_error(std::move(st));
   }
-  auto ks = s->make_key_state(ResetKind::kHard, KeyId{}, now_ms);
+  auto ks = s->make_key_state(ResetKind::kHard, KeyId{}, now_ms, start ? &*start : nullptr);
   if (!ks) return forward_error(std::move(ks));
   if (const ControlDrop drop = (*ks)->on_packet(first_packet, now_ms); drop != ControlDrop::kNone) {
     return make_error(Errc::kMalformed,
@@ -74,7 +76,8 @@ ServerSession::~ServerSession() {
 }
 
 Expected<std::unique_ptr<KeyState>> ServerSession::make_key_state(ResetKind reset, KeyId key_id,
-                                                                  uint64_t now_ms) {
+                                                                  uint64_t now_ms,
+                                                                  const NewSession* start) {
   KeyStateConfig c;
   c.channel.role = proto::Role::kServer;
   c.channel.reset = reset;
@@ -86,6 +89,11 @@ Expected<std::unique_ptr<KeyState>> ServerSession::make_key_state(ResetKind rese
   c.channel.tls_timeout_ms = config_.tls_timeout_ms;
   c.channel.tls_mtu = config_.tls_mtu;
   c.channel.transport_overhead = config_.transport_overhead;
+  if (start != nullptr) {
+    // After a cookie our session id is the cookie, which the client already uses.
+    c.channel = new_session_channel_config(*start, session_id_, c.channel);
+    session_id_ = c.channel.own_session_id;
+  }
   c.hand_window_ms = config_.hand_window_ms;
   c.options = config_.options;
   c.random = config_.random;

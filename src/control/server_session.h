@@ -35,6 +35,7 @@
 #include "control/key_rotation.h"
 #include "control/key_state.h"
 #include "control/peer_info.h"
+#include "control/stateless_handshake.h"
 #include "control/tls_wrap_context.h"
 #include "crypto/cipher_alg.h"
 #include "dco/dco.h"
@@ -121,11 +122,17 @@ class ServerSession {
  public:
   enum class Phase : uint8_t { kHandshake, kAuthorizing, kConnected, kRejecting, kDone };
 
-  // Answers the client's hard reset `first_packet` (a HARD_RESET_CLIENT_V2/V3 with message id
-  // 0): kMalformed when it does not parse or authenticate, and no session is made.
+  // Starts on `first_packet`, the packet that made the state: without `start`, the client's
+  // hard reset (a HARD_RESET_CLIENT_V2/V3 with message id 0), answered with our own; with a
+  // NewSession from StatelessHandshake (control/stateless_handshake.h), its session ids, and
+  // after a returned cookie the resets count as exchanged and `first_packet` is the client's
+  // next packet. `wrap` is then StatelessHandshake::make_context()'s, and a tls-crypt-v2
+  // client's Kc becomes the dynamic tls-crypt base. kMalformed when the packet is not taken;
+  // no session is made.
   static Expected<std::unique_ptr<ServerSession>> create(
       ServerSessionConfig config, TlsWrapContext wrap, std::shared_ptr<const TlsContext> tls,
-      dco::Dco& dco, std::span<const uint8_t> first_packet, uint64_t now_ms);
+      dco::Dco& dco, std::span<const uint8_t> first_packet, uint64_t now_ms,
+      const std::optional<NewSession>& start = std::nullopt);
   // Deletes the peer when one was created and not yet deleted.
   ~ServerSession();
   ServerSession(const ServerSession&) = delete;
@@ -157,8 +164,8 @@ class ServerSession {
   ServerSession(ServerSessionConfig config, TlsWrapContext wrap,
                 std::shared_ptr<const TlsContext> tls, dco::Dco& dco);
 
-  Expected<std::unique_ptr<KeyState>> make_key_state(ResetKind reset, KeyId key_id,
-                                                     uint64_t now_ms);
+  Expected<std::unique_ptr<KeyState>> make_key_state(ResetKind reset, KeyId key_id, uint64_t now_ms,
+                                                     const NewSession* start = nullptr);
   void flush(KeyState& ks, uint64_t now_ms);
   void handle_messages(uint64_t now_ms);
   void run_timers(uint64_t now_ms);

@@ -2,7 +2,8 @@
 // server's in multi-peer mode), plain wrapping and the throwaway PKI: connect with the grant's
 // pushes and the server's NCP choice, a PUSH_REPLY split in parts, AUTH_FAILED for a rejected
 // client and for no shared cipher, renegotiations started by either side (with dynamic
-// tls-crypt), the client's EXIT, RESTART from a server going down, and expiry in the engine.
+// tls-crypt), the client's EXIT, RESTART from a server going down, expiry in the engine, and a
+// start through the UDP server's stateless cookie handshake (plain and tls-crypt).
 
 #include "control/server_session.h"
 
@@ -14,6 +15,9 @@
 
 #include "control/client_session.h"
 #include "control/peer_info.h"
+#include "control/server_wrap.h"
+#include "control/session_cookie.h"
+#include "crypto/tls_crypt.h"
 #include "fakes/fake_dco.h"
 #include "test_pki.h"
 
@@ -112,9 +116,15 @@ struct Loop {
   std::optional<std::string> reject_with;
   uint64_t now = 0;
 
-  explicit Loop(ClientSessionConfig c = client_config()) {
-    auto s = ClientSession::create(std::move(c), plain_wrap(Role::kClient),
-                                   tls_context(Role::kClient), *cdco, now);
+  // The UDP server's stateless path, when set: the first resets are answered with a cookie and
+  // the session starts on the client's next packet.
+  std::unique_ptr<StatelessHandshake> stateless;
+  std::vector<std::vector<uint8_t>> stateless_replies;
+
+  explicit Loop(ClientSessionConfig c = client_config(),
+                TlsWrapContext client_wrap = plain_wrap(Role::kClient)) {
+    auto s = ClientSession::create(std::move(c), std::move(client_wrap), tls_context(Role::kClient),
+                                   *cdco, now);
     EXPECT_TRUE(s) << s.error().message;
     client = std::move(*s);
   }
@@ -122,7 +132,22 @@ struct Loop {
   void step() {
     client->poll(now);
     for (auto& sent : cdco->take_sent()) {
-      if (!server) {
+      if (!server && stateless) {
+        std::vector<uint8_t> reply(kMaxStatelessReplySize);
+        const uint64_t unix_now = 1700000000 + now / 1000;
+        const auto v = stateless->on_packet(kClientAddr, sent.bytes, unix_now, reply);
+        if (v.action == HandshakeAction::kReply) {
+          reply.resize(v.reply_size);
+          stateless_replies.push_back(std::move(reply));
+        } else if (v.action == HandshakeAction::kCreate) {
+          auto ctx = stateless->make_context(*v.session, static_cast<uint32_t>(unix_now));
+          ASSERT_TRUE(ctx);
+          auto s = ServerSession::create(sconfig, std::move(*ctx), tls_context(Role::kServer),
+                                         *sdco, sent.bytes, now, v.session);
+          ASSERT_TRUE(s) << s.error().message;
+          server = std::move(*s);
+        }
+      } else if (!server) {
         auto s = ServerSession::create(sconfig, plain_wrap(Role::kServer),
                                        tls_context(Role::kServer), *sdco, sent.bytes, now);
         ASSERT_TRUE(s) << s.error().message;
@@ -131,6 +156,8 @@ struct Loop {
         server->on_packet(sent.bytes, now);
       }
     }
+    for (auto& reply : stateless_replies) client->on_packet(reply, now);
+    stateless_replies.clear();
     if (server) {
       server->poll(now);
       for (auto& o : server->take_outcomes()) {
@@ -220,6 +247,37 @@ TEST(ServerSession, ConnectsWithTheGrantAndOurChoiceOfCipher) {
   ASSERT_TRUE(ckey);
   EXPECT_EQ(skey->alg, ckey->alg);
   EXPECT_EQ(skey->key_id, ckey->key_id);
+}
+
+TEST(ServerSession, ConnectsThroughTheStatelessCookieHandshake) {
+  for (const bool tls_crypt : {false, true}) {
+    proto::Key2 key;
+    for (size_t i = 0; i < proto::kKey2Size; ++i) key.mutable_bytes()[i] = static_cast<uint8_t>(i);
+    TlsWrapContext client_wrap = plain_wrap(Role::kClient);
+    StaticWrapKey server_key;
+    if (tls_crypt) {
+      client_wrap = TlsWrapContext::make(std::move(*crypto::TlsCrypt::create(key, Role::kClient)),
+                                         Role::kClient, 1700000000);
+      server_key = {.mode = proto::ControlWrapMode::kTlsCrypt, .key = key};
+    }
+    auto cc = client_config();
+    cc.wrap_key = tls_crypt ? std::optional<proto::Key2>(key) : std::nullopt;
+    Loop l(cc, std::move(client_wrap));
+    if (tls_crypt) l.sconfig.wrap_key = key;
+    l.sconfig.reneg_ms = 4000;  // and a renegotiation under dynamic tls-crypt
+    auto cookie = SessionCookie::create_random();
+    ASSERT_TRUE(cookie);
+    auto wrap = ServerWrap::create(server_key, std::nullopt);
+    ASSERT_TRUE(wrap) << wrap.error().message;
+    l.stateless = std::make_unique<StatelessHandshake>(std::move(*wrap), std::move(*cookie));
+    ASSERT_TRUE(l.run_to_connected()) << "tls-crypt " << tls_crypt;
+    EXPECT_EQ(l.stateless->stats().replies, 1u);
+    EXPECT_EQ(l.stateless->stats().created_after_cookie, 1u);
+    ASSERT_TRUE(l.run([&] {
+      return l.client->primary_key_id().value() == 1 && l.server->primary_key_id().value() == 1;
+    }));
+    EXPECT_TRUE(l.client->dynamic_tls_crypt_active());
+  }
 }
 
 TEST(ServerSession, ALongPushIsSplitIntoContinuedReplies) {
