@@ -91,6 +91,27 @@ Status load_ca(SSL_CTX* ctx, const std::string& pem) {
   return {};
 }
 
+// Every CRL in `pem` into the trust store, with leaf-only checking. Certificates whose issuer has
+// no CRL here are still accepted: X509_V_ERR_UNABLE_TO_GET_CRL is forgiven in the verify
+// callback, as OpenVPN's crl-verify only rejects what a CRL revokes.
+Status load_crls(SSL_CTX* ctx, const std::string& pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  if (!bio) return config_error("crl-verify: out of memory");
+  X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+  int loaded = 0;
+  while (X509_CRL* crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) {
+    const int added = X509_STORE_add_crl(store, crl);
+    X509_CRL_free(crl);
+    if (added != 1) return config_error("crl-verify: cannot add a CRL to the trust store");
+    ++loaded;
+  }
+  ERR_clear_error();  // the end of the PEM text
+  if (loaded == 0) return config_error("crl-verify: no CRL in PEM text");
+  X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+  return {};
+}
+
 Status load_identity(SSL_CTX* ctx, const std::string& cert_pem, const std::string& key_pem) {
   auto certs = read_certificates(cert_pem, "cert");
   if (!certs) return forward_error(std::move(certs));
@@ -182,6 +203,9 @@ Expected<std::shared_ptr<TlsContext>> TlsContext::create(const TlsConfig& config
 
   if (!config.ca_pem.empty()) {
     if (auto s = load_ca(ctx, config.ca_pem); !s) return forward_error(std::move(s));
+    if (!config.crl_pem.empty()) {
+      if (auto s = load_crls(ctx, config.crl_pem); !s) return forward_error(std::move(s));
+    }
   } else if (verify_peer && config.peer_fingerprints.empty()) {
     return config_error("ca: neither a CA nor a peer-fingerprint to verify the peer with");
   }
@@ -413,6 +437,8 @@ int TlsSession::verify_callback(int preverify_ok, X509_STORE_CTX* store) {
   // Pinned without a CA: the fingerprint of the leaf (checked above) is the whole check.
   if (self->context_->pin_only_) return 1;
   const int err = X509_STORE_CTX_get_error(store);
+  // crl-verify checks what a CRL revokes; an issuer without a CRL here is not an error.
+  if (err == X509_V_ERR_UNABLE_TO_GET_CRL) return 1;
   const int depth = X509_STORE_CTX_get_error_depth(store);
   X509* cert = X509_STORE_CTX_get_current_cert(store);
   self->verify_failure_ = std::string(X509_verify_cert_error_string(err)) + " (depth " +

@@ -70,6 +70,9 @@ struct TlsConfig {
   std::optional<VerifyX509Name> verify_x509_name;
   std::vector<Sha256Fingerprint> peer_fingerprints;
   VerifyClientCert verify_client_cert = VerifyClientCert::kRequire;
+  // crl-verify: one or more CRLs (PEM); a peer certificate they revoke fails verification, as
+  // a certificate whose issuer has no CRL here does not (OpenVPN checks the leaf only).
+  std::string crl_pem;
 };
 
 // 2.6's default --tls-cipher: only (EC)DHE key exchange.

@@ -1,11 +1,12 @@
 // TlsSession: a client and a server session handshake in memory with a throwaway PKI
 // (test_pki.h), TLS 1.2 and 1.3; keying material; one message per record; and every way 2.6
 // verifies a peer (CA, remote-cert-tls, verify-x509-name, peer-fingerprint,
-// verify-client-cert), with their failures.
+// verify-client-cert, crl-verify), with their failures.
 
 #include "control/tls_session.h"
 
 #include <gtest/gtest.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include <string>
@@ -519,6 +520,54 @@ TEST(TlsContext, CertificateChainsAndCaBundlesLoad) {
   auto c = client_config();
   c.ca_pem = test::make_ca("Other CA").cert_pem + pki().ca.cert_pem;
   expect_established(handshake(c, server_config()));
+}
+
+// A CRL by `ca` revoking `revoked` (none: an empty CRL), as PEM.
+std::string make_crl(const Identity& ca, const Identity* revoked) {
+  std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)> crl(X509_CRL_new(), &X509_CRL_free);
+  X509_CRL_set_version(crl.get(), 1);
+  X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca.cert.get()));
+  std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)> now(
+      ASN1_TIME_adj(nullptr, time(nullptr), 0, -60), &ASN1_TIME_free);
+  std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)> next(
+      ASN1_TIME_adj(nullptr, time(nullptr), 1, 0), &ASN1_TIME_free);
+  X509_CRL_set1_lastUpdate(crl.get(), now.get());
+  X509_CRL_set1_nextUpdate(crl.get(), next.get());
+  if (revoked != nullptr) {
+    X509_REVOKED* r = X509_REVOKED_new();
+    X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(revoked->cert.get()));
+    X509_REVOKED_set_revocationDate(r, now.get());
+    X509_CRL_add0_revoked(crl.get(), r);
+  }
+  X509_CRL_sort(crl.get());
+  EXPECT_GT(X509_CRL_sign(crl.get(), ca.key.get(), EVP_sha256()), 0);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+  PEM_write_bio_X509_CRL(bio.get(), crl.get());
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(n));
+}
+
+TEST(TlsSession, CrlVerifyRefusesARevokedClientOnly) {
+  const Identity other = test::issue(pki().ca, {.common_name = "other", .eku = Eku::kClientAuth});
+  auto s = server_config();
+  s.crl_pem = make_crl(pki().ca, &other);
+  expect_established(handshake(client_config(), s));
+  auto refused = handshake(client_config(other), s);
+  ASSERT_TRUE(refused.server);
+  EXPECT_EQ(refused.server->state(), TlsState::kFailed);
+  EXPECT_NE(refused.server->error().find("revoked"), std::string::npos) << refused.server->error();
+  // A CRL that revokes nobody, and a client from a CA without a CRL here, pass.
+  s.crl_pem = make_crl(pki().ca, nullptr);
+  expect_established(handshake(client_config(other), s));
+}
+
+TEST(TlsSession, CrlVerifyNeedsAReadableCrl) {
+  auto s = server_config();
+  s.crl_pem = "not a crl";
+  auto ctx = TlsContext::create(s);
+  ASSERT_FALSE(ctx);
+  EXPECT_NE(ctx.error().message.find("crl-verify"), std::string::npos);
 }
 
 }  // namespace
