@@ -61,14 +61,14 @@ const char* wrap_option(config::TlsWrapMode mode) {
 
 }  // namespace
 
-Expected<std::shared_ptr<const control::TlsContext>> make_client_tls(const config::TlsOptions& o) {
+Expected<control::TlsConfig> tls_config_from(const config::TlsOptions& o, proto::Role role) {
   if (!o.tls_verify_cmd.empty()) {
     return make_error(Errc::kUnsupported,
                       "tls-verify: not supported by ovpnd (use verify-x509-name, "
                       "remote-cert-tls or peer-fingerprint)");
   }
   control::TlsConfig c;
-  c.role = proto::Role::kClient;
+  c.role = role;
   c.ca_pem = o.ca.text;
   c.cert_pem = o.cert.text;
   c.key_pem = o.key.text;
@@ -83,7 +83,13 @@ Expected<std::shared_ptr<const control::TlsContext>> make_client_tls(const confi
                                                  x509_name_type(o.verify_x509_name->second)};
   }
   c.peer_fingerprints.assign(o.peer_fingerprints.begin(), o.peer_fingerprints.end());
-  auto tls = control::TlsContext::create(c);
+  return c;
+}
+
+Expected<std::shared_ptr<const control::TlsContext>> make_client_tls(const config::TlsOptions& o) {
+  auto c = tls_config_from(o, proto::Role::kClient);
+  if (!c) return forward_error(std::move(c));
+  auto tls = control::TlsContext::create(*c);
   if (!tls) return forward_error(std::move(tls));
   return std::shared_ptr<const control::TlsContext>(std::move(*tls));
 }
@@ -154,32 +160,37 @@ Expected<control::TlsWrapContext> ClientWrapKeys::make(uint32_t unix_time) const
   return control::TlsWrapContext::make(std::move(wrap), proto::Role::kClient, unix_time);
 }
 
-std::string client_options_string(const config::ClientOptions& o,
-                                  const config::ConnectionEntry& entry,
-                                  [[maybe_unused]] bool ipv6) {
+std::string occ_options_string(proto::Role role, const config::TlsOptions& tls,
+                               const config::DataChannelOptions& data, uint32_t tun_mtu, bool tcp) {
   control::OccOptions occ;
-  occ.role = proto::Role::kClient;
-  occ.tun_mtu = static_cast<int>(entry.tun_mtu);
-  const bool tcp = entry.proto == config::TransportProto::kTcpClient;
-  // UDPv4 / TCPv4_CLIENT over IPv6 too: 2.6's proto_remote() "has always sent UDPv4, TCPv4".
+  occ.role = role;
+  occ.tun_mtu = static_cast<int>(tun_mtu);
+  // UDPv4 / TCPv4_* over IPv6 too: 2.6's proto_remote() "has always sent UDPv4, TCPv4".
   occ.proto = tcp ? control::OccProto::kTcp4 : control::OccProto::kUdp4;
-  occ.tls_auth = o.tls.wrap == config::TlsWrapMode::kTlsAuth;
-  if (occ.tls_auth && o.tls.key_direction) occ.keydir = *o.tls.key_direction;
-  occ.auth = o.tls.auth_digest;
+  occ.tls_auth = tls.wrap == config::TlsWrapMode::kTlsAuth;
+  if (occ.tls_auth && tls.key_direction) occ.keydir = *tls.key_direction;
+  occ.auth = tls.auth_digest;
   // link-mtu is legacy (only compared for a warning): 2.6 counts the HMAC of `auth` in it.
-  const auto digest = crypto::digest_from_name(o.tls.auth_digest);
+  const auto digest = crypto::digest_from_name(tls.auth_digest);
   // Over TCP it also counts the 2-byte frame length (frame_calculate_protocol_header_size).
-  occ.link_mtu = 1541 + static_cast<int>(entry.tun_mtu) - 1500 +
+  occ.link_mtu = 1541 + static_cast<int>(tun_mtu) - 1500 +
                  (digest ? static_cast<int>(crypto::digest_size(*digest)) - 20 : 0) + (tcp ? 2 : 0);
   // 2.6 lists --cipher only when it is one of the data-ciphers.
-  if (o.data.cipher) {
-    const auto& list = o.data.data_ciphers;
-    const auto canonical = config::canonical_aead_cipher(*o.data.cipher);
+  if (data.cipher) {
+    const auto& list = data.data_ciphers;
+    const auto canonical = config::canonical_aead_cipher(*data.cipher);
     if (canonical && std::find(list.begin(), list.end(), *canonical) != list.end()) {
       occ.cipher = *canonical;
     }
   }
   return control::build_options_string(occ);
+}
+
+std::string client_options_string(const config::ClientOptions& o,
+                                  const config::ConnectionEntry& entry,
+                                  [[maybe_unused]] bool ipv6) {
+  return occ_options_string(proto::Role::kClient, o.tls, o.data, entry.tun_mtu,
+                            entry.proto == config::TransportProto::kTcpClient);
 }
 
 Expected<std::string> client_peer_info(const config::ClientOptions& o) {

@@ -26,6 +26,11 @@ namespace ovpn::app {
 // IV_VER of our peer-info.
 inline constexpr const char* kOvpndVersion = "ovpnd-0.4";
 
+// The TLS settings both roles take from TlsOptions (ca, cert, key, versions, cipher lists,
+// remote-cert-tls, verify-x509-name, peer-fingerprint); tls-verify is refused.
+// Thread: any (pure).
+Expected<control::TlsConfig> tls_config_from(const config::TlsOptions& options, proto::Role role);
+
 // The TLS settings of the options (ca, cert, key, versions, cipher lists, remote-cert-tls,
 // verify-x509-name, peer-fingerprint) as a client TLS context. Errors name the option.
 // Thread: control.
@@ -42,6 +47,8 @@ class ClientWrapKeys {
   config::TlsWrapMode mode() const noexcept { return mode_; }
   // The 256-byte key (tls-crypt-v2: Kc), for dynamic tls-crypt.
   const proto::Key2& key() const noexcept { return key_; }
+  crypto::Digest digest() const noexcept { return digest_; }             // tls-auth
+  proto::KeyDirection direction() const noexcept { return direction_; }  // tls-auth
 
  private:
   config::TlsWrapMode mode_ = config::TlsWrapMode::kNone;
@@ -63,7 +70,11 @@ Expected<control::ClientSessionConfig> make_session_config(const config::ClientO
                                                            const Endpoint& remote,
                                                            const Credentials& credentials);
 
-// The OCC options string the client sends (protocol reference 5.3). Thread: any (pure).
+// The OCC options string of either role (protocol reference 5.3). Thread: any (pure).
+std::string occ_options_string(proto::Role role, const config::TlsOptions& tls,
+                               const config::DataChannelOptions& data, uint32_t tun_mtu, bool tcp);
+
+// The OCC options string the client sends. Thread: any (pure).
 std::string client_options_string(const config::ClientOptions& options,
                                   const config::ConnectionEntry& entry, bool ipv6);
 
