@@ -1,8 +1,8 @@
 // ovpnd: an OpenVPN-compatible VPN whose data channel runs in a multi-core userspace offload
 // engine.
 //
-//   ovpnd --config client.conf [OpenVPN options...] [--threads N] [--udp-offload on|off]
-//         [--tun-offload on|off]
+//   ovpnd --config client.conf|server.conf [OpenVPN options...] [--threads N]
+//         [--udp-offload on|off] [--tun-offload on|off]
 //   ovpnd --dco-only [options]          the engine alone, driven through dcoctl
 //
 // The OpenVPN options are OpenVPN's (a configuration file, or --option args on the command
@@ -19,9 +19,11 @@
 #include "app/client_setup.h"
 #include "app/daemon_log.h"
 #include "app/dco_only.h"
+#include "app/server_daemon.h"
 #include "config/client_options.h"
 #include "config/config_reader.h"
 #include "config/file_system.h"
+#include "config/server_options.h"
 
 namespace {
 
@@ -83,6 +85,76 @@ std::string take_ovpnd_options(std::vector<std::string>& args,
   return {};
 }
 
+// A server configuration: server / server-ipv6 / mode server / tls-server.
+bool is_server(const ovpn::config::OptionList& list) {
+  for (const auto& o : list) {
+    if (o.name == "server" || o.name == "server-ipv6" || o.name == "tls-server") return true;
+    if (o.name == "mode" && !o.args.empty() && o.args[0] == "server") return true;
+  }
+  return false;
+}
+
+ovpn::app::DaemonLogSettings log_settings(const ovpn::config::LoggingOptions& log) {
+  ovpn::app::DaemonLogSettings ls;
+  ls.verb = log.verb;
+  ls.mute = log.mute;
+  ls.file = log.log_file;
+  ls.append = log.log_append;
+  ls.timestamps = !log.suppress_timestamps;
+  return ls;
+}
+
+bool write_pid(const std::string& path) {
+  if (path.empty()) return true;
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) return false;
+  std::fprintf(f, "%d\n", static_cast<int>(::getpid()));
+  std::fclose(f);
+  return true;
+}
+
+// The server, run again after SIGHUP/SIGUSR1 with the configuration read again.
+int server_main(const std::vector<std::string>& args,
+                const ovpn::app::ClientRunSettings& client_settings) {
+  constexpr ovpn::Logger kLog{"ovpnd"};
+  ovpn::app::ServerRunSettings settings;
+  settings.config_path = client_settings.config_path;
+  settings.threads = client_settings.threads;
+  settings.udp_offload = client_settings.udp_offload;
+  settings.tun_offload = client_settings.tun_offload;
+  bool logging_set = false;
+  for (;;) {
+    ovpn::config::RealFileSystem fs;
+    auto list = ovpn::config::read_command_line(args, fs);
+    auto built = list ? ovpn::config::build_server_options(*list, fs)
+                      : ovpn::Expected<ovpn::config::BuiltServerOptions>(
+                            ovpn::forward_error(std::move(list)));
+    if (!built) {
+      std::fprintf(stderr, "Options error: %s\n", built.error().message.c_str());
+      return 1;
+    }
+    const auto& options = built->options;
+    if (!logging_set) {
+      if (auto st = ovpn::app::configure_daemon_log(log_settings(options.logging)); !st) {
+        std::fprintf(stderr, "Options error: %s\n", st.error().message.c_str());
+        return 1;
+      }
+      logging_set = true;
+      if (!write_pid(options.logging.writepid)) {
+        OVPN_LOG(kLog, ovpn::LogLevel::kError, "writepid %s: cannot write",
+                 options.logging.writepid.c_str());
+        return 1;
+      }
+    }
+    for (const auto& w : built->warnings) OVPN_LOG(kLog, ovpn::LogLevel::kWarn, "%s", w.c_str());
+    OVPN_LOG(kLog, ovpn::LogLevel::kInfo,
+             "%s: OpenVPN 2.6 server, data channel in the offload engine",
+             ovpn::app::kOvpndVersion);
+    const auto result = ovpn::app::run_server(options, settings);
+    if (!result.restart) return result.status;
+  }
+}
+
 std::string first_config_path(const std::vector<std::string>& args) {
   for (size_t i = 0; i + 1 < args.size(); ++i) {
     if (args[i] == "--config") return args[i + 1];
@@ -117,6 +189,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "Options error: %s\n", list.error().message.c_str());
     return 1;
   }
+  if (is_server(*list)) return server_main(args, settings);
   auto built = ovpn::config::build_client_options(*list, fs);
   if (!built) {
     std::fprintf(stderr, "Options error: %s\n", built.error().message.c_str());
@@ -124,26 +197,15 @@ int main(int argc, char** argv) {
   }
   const auto& options = built->options;
   const auto& log = options.logging;
-  ovpn::app::DaemonLogSettings ls;
-  ls.verb = log.verb;
-  ls.mute = log.mute;
-  ls.file = log.log_file;
-  ls.append = log.log_append;
-  ls.timestamps = !log.suppress_timestamps;
-  if (auto st = ovpn::app::configure_daemon_log(ls); !st) {
+  if (auto st = ovpn::app::configure_daemon_log(log_settings(log)); !st) {
     std::fprintf(stderr, "Options error: %s\n", st.error().message.c_str());
     return 1;
   }
   constexpr ovpn::Logger kLog{"ovpnd"};
   for (const auto& w : built->warnings) OVPN_LOG(kLog, ovpn::LogLevel::kWarn, "%s", w.c_str());
-  if (!log.writepid.empty()) {
-    if (FILE* f = std::fopen(log.writepid.c_str(), "w")) {
-      std::fprintf(f, "%d\n", static_cast<int>(::getpid()));
-      std::fclose(f);
-    } else {
-      OVPN_LOG(kLog, ovpn::LogLevel::kError, "writepid %s: cannot write", log.writepid.c_str());
-      return 1;
-    }
+  if (!write_pid(log.writepid)) {
+    OVPN_LOG(kLog, ovpn::LogLevel::kError, "writepid %s: cannot write", log.writepid.c_str());
+    return 1;
   }
   OVPN_LOG(kLog, ovpn::LogLevel::kInfo,
            "%s: OpenVPN 2.6 client, data channel in the offload engine", ovpn::app::kOvpndVersion);
