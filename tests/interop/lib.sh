@@ -22,6 +22,7 @@ INTEROP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TRANSFER="$INTEROP_DIR/../integration/transfer.py"
 OPENVPN=$(command -v openvpn || echo /usr/sbin/openvpn)
 CLIENT=${CLIENT:-ovpnd}
+SERVER=${SERVER:-openvpn}  # ovpnd: the server tests
 READY='Initialization Sequence Completed'
 SERVER_PID=
 CLIENT_PID=
@@ -224,7 +225,9 @@ start_server() {
   else
     : >"$WORK/server.log"
   fi
-  (cd "$WORK" && exec ip netns exec "${NS_PREFIX}srv" ./ovpn-stock --config server.conf) \
+  local prog=./ovpn-stock
+  [ "$SERVER" = ovpnd ] && prog=$OVPND
+  (cd "$WORK" && exec ip netns exec "${NS_PREFIX}srv" "$prog" --config server.conf) \
     >>"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
