@@ -205,7 +205,9 @@ Status check_client_config(const ClientConfig& ccd, const ServerNetwork& network
 
 ClientPushList client_push_list(std::span<const std::string> server_push, const ClientConfig& ccd) {
   ClientPushList out;
-  out.options.assign(server_push.begin(), server_push.end());
+  // Built element by element: GCC 12 at -O2 reports a null dereference inside assign().
+  out.options.reserve(server_push.size() + ccd.push_edits.size());
+  for (const std::string& option : server_push) out.options.push_back(option);
   for (const PushEdit& edit : ccd.push_edits) {
     switch (edit.kind) {
       case PushEditKind::kAdd:
