@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <map>
@@ -28,6 +29,7 @@
 #include "common/log.h"
 #include "config/ccd.h"
 #include "config/file_system.h"
+#include "config/pool_persist.h"
 #include "control/handshake_limiter.h"
 #include "control/session_cookie.h"
 #include "control/stateless_handshake.h"
@@ -90,6 +92,7 @@ class ServerDaemon {
   void handshake_finished(Client& client);
   void on_signal(uint64_t now);
   void write_status();
+  void write_pool_persist();
   ServerStatus status() const;
 
   const config::ServerOptions& options_;
@@ -109,6 +112,7 @@ class ServerDaemon {
   std::vector<dco::Notification> notifications_;
   std::vector<uint8_t> reply_;
   uint64_t status_at_ = kNever;
+  uint64_t persist_at_ = 0;  // ifconfig-pool-persist is written every interval, and at exit
   Stop stop_ = Stop::kNone;
 };
 
@@ -137,6 +141,16 @@ Status ServerDaemon::setup() {
     auto pool = AddressPool::create(options_.network);
     if (!pool) return forward_error(std::move(pool));
     pool_.emplace(std::move(*pool));
+    // ifconfig-pool-persist: names keep their addresses across restarts.
+    const std::string& file = options_.network.pool_persist_file;
+    config::RealFileSystem fs;
+    if (!file.empty()) {
+      if (auto text = fs.read_file(file, config::kMaxFileBytes)) {
+        auto parsed = config::parse_pool_persist(*text, file);
+        for (const auto& w : parsed.warnings) OVPN_LOG(kLog, LogLevel::kWarn, "%s", w.c_str());
+        pool_->restore(parsed.entries);
+      }
+    }
   }
   reply_.resize(control::kMaxStatelessReplySize);
 
@@ -563,6 +577,19 @@ ServerStatus ServerDaemon::status() const {
   return s;
 }
 
+void ServerDaemon::write_pool_persist() {
+  const std::string& file = options_.network.pool_persist_file;
+  if (file.empty() || !pool_) return;
+  const std::string text = config::format_pool_persist(pool_->persist_entries());
+  const std::string tmp = file + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "w");
+  const bool ok = f != nullptr && std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if (f != nullptr) std::fclose(f);
+  if (!ok || std::rename(tmp.c_str(), file.c_str()) != 0) {
+    OVPN_LOG(kLog, LogLevel::kWarn, "ifconfig-pool-persist %s: cannot write", file.c_str());
+  }
+}
+
 void ServerDaemon::write_status() {
   if (options_.logging.status_file.empty()) return;
   if (auto st =
@@ -666,7 +693,12 @@ ServerRunResult ServerDaemon::run() {
       write_status();
       status_at_ = now + uint64_t{std::max(options_.logging.status_interval_s, 1u)} * 1000;
     }
+    if (options_.network.pool_persist_interval_s != 0 && now >= persist_at_) {
+      if (persist_at_ != 0) write_pool_persist();
+      persist_at_ = now + uint64_t{options_.network.pool_persist_interval_s} * 1000;
+    }
   }
+  if (options_.network.pool_persist_interval_s != 0) write_pool_persist();
   clients_.clear();
   by_remote_.clear();
   if (net_) static_cast<void>(net_->teardown());
