@@ -8,52 +8,28 @@
 
 #include "config/client_handlers.h"
 #include "config/known_options.h"
+#include "config/option_builder.h"
 
 namespace ovpn::config {
 namespace {
 
-class ClientBuilder {
+class ClientBuilder final : public OptionBuilder {
  public:
-  explicit ClientBuilder(FileSystem& fs) : ctx_{fs, warnings_} {}
-
-  // `lenient`: errors become warnings (the option came through "setenv opt").
-  Status apply(const Option& o, bool lenient = false) {
-    Status s = apply_strict(o, lenient);
-    if (!s && lenient) {
-      warnings_.push_back(s.error().message + " (ignored: setenv opt)");
-      return {};
-    }
-    return s;
-  }
+  explicit ClientBuilder(FileSystem& fs) : OptionBuilder(fs) {}
 
   Expected<BuiltClientOptions> finish();
 
  private:
-  Status apply_strict(const Option& o, bool lenient);
+  Status apply_strict(const Option& o, bool lenient) override;
   Status apply_setenv(const Option& o);
   Status apply_connection_block(const Option& o);
   Status apply_general(const Option& o, bool& handled);
-  Status unknown_option(const Option& o, bool lenient);
   Status build_entries();
 
-  template <class Target>
-  Status try_table(std::span<const OptionHandler<Target>> table, const Option& o, Target& target,
-                   bool& handled) {
-    if (handled) return {};
-    auto r = apply_from(table, o, ctx_, target);
-    if (!r) return forward_error(std::move(r));
-    handled = *r;
-    return {};
-  }
-
-  Warnings warnings_;
-  OptionContext ctx_;
   ClientOptions out_;
   ConnectionEntry global_;       // the template of every `remote`
   std::vector<Option> remotes_;  // top-level remote lines, applied over the final template
   std::vector<ConnectionEntry> blocks_;
-  std::vector<std::string> ignore_unknown_;
-  bool forward_compatible_ = false;
   SourceLocation dev_where_;
 };
 
@@ -146,8 +122,7 @@ Status ClientBuilder::apply_general(const Option& o, bool& handled) {
     if (Status s = arity(1, 1); !s) return s;
     out_.cd_dir = resolve_path(o.base_dir, o.args.at(0));
   } else if (n == "ignore-unknown-option") {
-    if (Status s = arity(1, 15); !s) return s;
-    ignore_unknown_.insert(ignore_unknown_.end(), o.args.begin(), o.args.end());
+    return ignore_unknown(o);
   } else if (n.rfind("management", 0) == 0 && !find_known_option(n)) {
     return option_unsupported(o, "the management interface is not supported for the client yet");
   } else {
@@ -158,19 +133,10 @@ Status ClientBuilder::apply_general(const Option& o, bool& handled) {
 
 // setenv NAME [VALUE], setenv FORWARD_COMPATIBLE 1, setenv opt OPTION ARGS...
 Status ClientBuilder::apply_setenv(const Option& o) {
-  if (o.is_inline()) return check_arity(o, 1, 2, Inline::kNo);
-  if (!o.args.empty() && o.args[0] == "opt") {
-    if (o.args.size() < 2) return option_error(o, "setenv opt needs an option after it");
-    Option inner = o;
-    inner.name = o.args[1];
-    inner.args.assign(o.args.begin() + 2, o.args.end());
-    return apply(inner, /*lenient=*/true);
+  if (Status s = OptionBuilder::apply_setenv(o, out_.scripts.setenv); !s) return s;
+  if (!o.is_inline() && o.args.size() == 1 && o.args[0] == "PUSH_PEER_INFO") {
+    out_.push_peer_info = true;
   }
-  if (Status s = check_arity(o, 1, 2, Inline::kNo); !s) return s;
-  const std::string value = o.args.size() == 2 ? o.args[1] : "";
-  if (o.args[0] == "FORWARD_COMPATIBLE" && value == "1") forward_compatible_ = true;
-  if (o.args[0] == "PUSH_PEER_INFO" && o.args.size() == 1) out_.push_peer_info = true;
-  out_.scripts.setenv.emplace_back(o.args[0], value);
   return {};
 }
 
@@ -191,17 +157,6 @@ Status ClientBuilder::apply_connection_block(const Option& o) {
   if (!target.remote_seen) return option_error(o, "a <connection> block needs a remote");
   blocks_.push_back(std::move(entry));
   return {};
-}
-
-Status ClientBuilder::unknown_option(const Option& o, bool lenient) {
-  const bool ignorable =
-      lenient || forward_compatible_ ||
-      std::find(ignore_unknown_.begin(), ignore_unknown_.end(), o.name) != ignore_unknown_.end();
-  if (ignorable) {
-    ctx_.warn(o, "unrecognized option, ignored");
-    return {};
-  }
-  return option_error(o, "unrecognized option or missing or extra parameter(s)");
 }
 
 Status ClientBuilder::build_entries() {

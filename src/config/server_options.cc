@@ -11,34 +11,24 @@
 #include "config/client_handlers.h"
 #include "config/ip_math.h"
 #include "config/known_options.h"
+#include "config/option_builder.h"
 #include "config/server_handlers.h"
 #include "config/server_push.h"
 
 namespace ovpn::config {
 namespace {
 
-class ServerBuilder {
+class ServerBuilder final : public OptionBuilder {
  public:
-  explicit ServerBuilder(FileSystem& fs) : ctx_{fs, warnings_} {}
-
-  // `lenient`: errors become warnings (the option came through "setenv opt").
-  Status apply(const Option& o, bool lenient = false) {
-    Status s = apply_strict(o, lenient);
-    if (!s && lenient) {
-      warnings_.push_back(s.error().message + " (ignored: setenv opt)");
-      return {};
-    }
-    return s;
-  }
+  explicit ServerBuilder(FileSystem& fs) : OptionBuilder(fs) {}
 
   Expected<BuiltServerOptions> finish();
 
  private:
-  Status apply_strict(const Option& o, bool lenient);
+  Status apply_strict(const Option& o, bool lenient) override;
   Status apply_setenv(const Option& o);
   Status apply_general(const Option& o, bool& handled);
   Status apply_tables(const Option& o, bool& handled);
-  Status unknown_option(const Option& o, bool lenient);
   void remember(const Option& o);
 
   Status check_network();
@@ -57,24 +47,10 @@ class ServerBuilder {
     warnings_.push_back(where + name + ": " + what);
   }
 
-  template <class Target>
-  Status try_table(std::span<const OptionHandler<Target>> table, const Option& o, Target& target,
-                   bool& handled) {
-    if (handled) return {};
-    auto r = apply_from(table, o, ctx_, target);
-    if (!r) return forward_error(std::move(r));
-    handled = *r;
-    return {};
-  }
-
-  Warnings warnings_;
-  OptionContext ctx_;
   ServerOptions out_;
   bool mode_server_ = false, tls_server_ = false;
   std::map<std::string, SourceLocation> where_;  // the last place each option was given
   std::optional<Option> server_, server_ipv6_, keepalive_;
-  std::vector<std::string> ignore_unknown_;
-  bool forward_compatible_ = false;
 };
 
 Status ServerBuilder::apply_strict(const Option& o, bool lenient) {
@@ -162,8 +138,7 @@ Status ServerBuilder::apply_general(const Option& o, bool& handled) {
     if (Status s = arity(1, 1); !s) return s;
     out_.cd_dir = resolve_path(o.base_dir, o.args.at(0));
   } else if (n == "ignore-unknown-option") {
-    if (Status s = arity(1, 15); !s) return s;
-    ignore_unknown_.insert(ignore_unknown_.end(), o.args.begin(), o.args.end());
+    return ignore_unknown(o);
   } else if (n == "compress" && o.args.size() == 1 && o.args[0] == "migrate") {
     return option_unsupported(o,
                               "compress migrate is not supported yet: the offload engine (like "
@@ -184,30 +159,8 @@ Status ServerBuilder::apply_general(const Option& o, bool& handled) {
 
 // setenv NAME [VALUE], setenv FORWARD_COMPATIBLE 1, setenv opt OPTION ARGS...
 Status ServerBuilder::apply_setenv(const Option& o) {
-  if (o.is_inline()) return check_arity(o, 1, 2, Inline::kNo);
-  if (!o.args.empty() && o.args[0] == "opt") {
-    if (o.args.size() < 2) return option_error(o, "setenv opt needs an option after it");
-    Option inner = o;
-    inner.name = o.args[1];
-    inner.args.assign(o.args.begin() + 2, o.args.end());
-    return apply(inner, /*lenient=*/true);
-  }
-  if (Status s = check_arity(o, 1, 2, Inline::kNo); !s) return s;
-  const std::string value = o.args.size() == 2 ? o.args[1] : "";
-  if (o.args[0] == "FORWARD_COMPATIBLE" && value == "1") forward_compatible_ = true;
-  out_.scripts.setenv.emplace_back(o.args[0], value);
+  if (Status s = OptionBuilder::apply_setenv(o, out_.scripts.setenv); !s) return s;
   return {};
-}
-
-Status ServerBuilder::unknown_option(const Option& o, bool lenient) {
-  const bool ignorable =
-      lenient || forward_compatible_ ||
-      std::find(ignore_unknown_.begin(), ignore_unknown_.end(), o.name) != ignore_unknown_.end();
-  if (ignorable) {
-    ctx_.warn(o, "unrecognized option, ignored");
-    return {};
-  }
-  return option_error(o, "unrecognized option or missing or extra parameter(s)");
 }
 
 Status ServerBuilder::check_network() {
