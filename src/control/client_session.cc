@@ -137,27 +137,16 @@ Status ClientSession::renegotiate(uint64_t now_ms) {
 
 void ClientSession::poll(uint64_t now_ms) {
   if (phase_ == Phase::kDone) return;
-  for (KeyState* ks : keys_.all()) {
-    if (ks != nullptr) flush(*ks, now_ms);
-  }
+  flush(now_ms);
   handle_messages(now_ms);
   if (phase_ == Phase::kDone) return;
   run_timers(now_ms);
   if (phase_ == Phase::kDone) return;
   // What the handling queued (PUSH_REQUEST, EXIT, ACKs) goes out now.
-  for (KeyState* ks : keys_.all()) {
-    if (ks != nullptr) flush(*ks, now_ms);
-  }
+  flush(now_ms);
 }
 
-void ClientSession::flush(KeyState& ks, uint64_t now_ms) {
-  std::vector<uint8_t> buf(kMaxControlPacketSize);
-  for (int i = 0; i < 64; ++i) {  // bounded: a window's worth and some ACKs
-    auto n = ks.poll_transmit(now_ms, buf);
-    if (!n || *n == 0) return;
-    if (!dco_->send_control(target(), std::span(buf.data(), *n))) ++stats_.send_errors;
-  }
-}
+void ClientSession::flush(uint64_t now_ms) { stats_.send_errors += keys_.flush(now_ms, target()); }
 
 void ClientSession::handle_messages(uint64_t now_ms) {
   if (keys_.primary() == nullptr) return;
@@ -333,7 +322,7 @@ void ClientSession::exit(uint64_t now_ms) {
       keys_.primary()->send_message("EXIT")) {
     phase_ = Phase::kExiting;
     exit_deadline_ms_ = now_ms + config_.exit_wait_ms;
-    flush(*keys_.primary(), now_ms);
+    flush(now_ms);
     return;
   }
   finish(Exited{});

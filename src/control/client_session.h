@@ -164,7 +164,7 @@ class ClientSession {
 
   Expected<std::unique_ptr<KeyState>> make_key_state(ResetKind reset, KeyId key_id,
                                                      uint64_t now_ms);
-  void flush(KeyState& ks, uint64_t now_ms);
+  void flush(uint64_t now_ms);
   void handle_messages(uint64_t now_ms);
   void handle_message(const ControlMessage& message, uint64_t now_ms);
   void on_push_reply(const ControlMessage& message, uint64_t now_ms);

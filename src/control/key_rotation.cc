@@ -131,6 +131,20 @@ std::optional<std::string> KeyRotation::run_timers(uint64_t now_ms) {
   return std::nullopt;
 }
 
+uint64_t KeyRotation::flush(uint64_t now_ms, const dco::ControlTarget& target) {
+  tx_.resize(kMaxControlPacketSize);
+  uint64_t errors = 0;
+  for (KeyState* ks : all()) {
+    if (ks == nullptr) continue;
+    for (int i = 0; i < 64; ++i) {  // bounded: a window's worth and some ACKs
+      auto n = ks->poll_transmit(now_ms, tx_);
+      if (!n || *n == 0) break;
+      if (!dco_->send_control(target, std::span(tx_.data(), *n))) ++errors;
+    }
+  }
+  return errors;
+}
+
 std::optional<uint64_t> KeyRotation::next_timeout_ms() const noexcept {
   std::optional<uint64_t> t;
   for (const KeyState* ks : all()) {

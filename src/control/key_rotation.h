@@ -21,6 +21,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "common/strong_id.h"
@@ -73,6 +74,9 @@ class KeyRotation {
   // must end (the primary key has outlived tran-window after failed renegotiations).
   std::optional<std::string> run_timers(uint64_t now_ms);
   std::optional<uint64_t> next_timeout_ms() const noexcept;
+  // Sends what every key state has due (retransmissions, ACKs, queued messages) to `target`
+  // through the DCO; returns how many sends failed.
+  uint64_t flush(uint64_t now_ms, const dco::ControlTarget& target);
 
   KeyState* primary() const noexcept { return primary_.get(); }
   KeyState* negotiating() const noexcept { return negotiating_.get(); }
@@ -104,6 +108,7 @@ class KeyRotation {
   std::optional<uint64_t> primary_die_ms_;  // after a failed renegotiation
   std::optional<uint64_t> reneg_at_ms_;
   KeyRotationStats stats_;
+  std::vector<uint8_t> tx_;  // one control packet, reused by flush()
 };
 
 }  // namespace ovpn::control

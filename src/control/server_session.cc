@@ -146,26 +146,15 @@ Status ServerSession::renegotiate(uint64_t now_ms) {
 
 void ServerSession::poll(uint64_t now_ms) {
   if (phase_ == Phase::kDone) return;
-  for (KeyState* ks : keys_.all()) {
-    if (ks != nullptr) flush(*ks, now_ms);
-  }
+  flush(now_ms);
   handle_messages(now_ms);
   if (phase_ == Phase::kDone) return;
   run_timers(now_ms);
   if (phase_ == Phase::kDone) return;
-  for (KeyState* ks : keys_.all()) {
-    if (ks != nullptr) flush(*ks, now_ms);
-  }
+  flush(now_ms);
 }
 
-void ServerSession::flush(KeyState& ks, uint64_t now_ms) {
-  std::vector<uint8_t> buf(kMaxControlPacketSize);
-  for (int i = 0; i < 64; ++i) {  // bounded: a window's worth and some ACKs
-    auto n = ks.poll_transmit(now_ms, buf);
-    if (!n || *n == 0) return;
-    if (!dco_->send_control(target(), std::span(buf.data(), *n))) ++stats_.send_errors;
-  }
-}
+void ServerSession::flush(uint64_t now_ms) { stats_.send_errors += keys_.flush(now_ms, target()); }
 
 void ServerSession::handle_messages(uint64_t /*now_ms*/) {
   KeyState* primary = keys_.primary();
@@ -334,13 +323,13 @@ void ServerSession::send_auth_failed(const std::string& reason, EndReason end, u
   phase_ = Phase::kRejecting;
   reject_reason_ = end;
   reject_deadline_ms_ = now_ms + kAuthFailedLingerMs;
-  flush(*keys_.primary(), now_ms);
+  flush(now_ms);
 }
 
 void ServerSession::kill(uint64_t now_ms, bool restart) {
   if (phase_ == Phase::kDone) return;
   if (restart && phase_ == Phase::kConnected && keys_.primary()->send_message("RESTART")) {
-    flush(*keys_.primary(), now_ms);
+    flush(now_ms);
   }
   finish(EndReason::kKilled, restart ? "RESTART sent" : "");
 }

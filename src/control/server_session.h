@@ -166,7 +166,7 @@ class ServerSession {
 
   Expected<std::unique_ptr<KeyState>> make_key_state(ResetKind reset, KeyId key_id, uint64_t now_ms,
                                                      const NewSession* start = nullptr);
-  void flush(KeyState& ks, uint64_t now_ms);
+  void flush(uint64_t now_ms);
   void handle_messages(uint64_t now_ms);
   void run_timers(uint64_t now_ms);
   Status connect(uint64_t now_ms);
