@@ -500,37 +500,24 @@ void ServerDaemon::authorize(Client& c, const control::NeedsAuthorization& who, 
 
 void ServerDaemon::handle_outcomes(Client& c, uint64_t now) {
   const PeerId peer = c.peer;
-  for (auto& outcome : c.session->take_outcomes()) {
-    if (const auto* who = std::get_if<control::NeedsAuthorization>(&outcome)) {
-      handshake_finished(c);
-      authorize(c, *who, now);
-      c.session->poll(now);
-    } else if (const auto* e = std::get_if<control::Established>(&outcome)) {
-      c.established = true;
-      c.connected_since = ::time(nullptr);
-      c.cipher = crypto::cipher_name(e->cipher);
-      OVPN_LOG(kLog, LogLevel::kInfo, "%s Peer Connection Initiated, peer-id %u, cipher '%s'",
-               client_name(c).c_str(), peer.value(), c.cipher.c_str());
-    } else if (const auto* end = std::get_if<control::SessionEnded>(&outcome)) {
-      end_client(peer, std::string(control::end_reason_name(end->reason)) +
-                           (end->detail.empty() ? "" : ": " + end->detail));
-      return;  // `c` is gone
-    }
-  }
-  // Take outcomes raised by authorize() (Established, or the end of a refused client).
-  auto it = clients_.find(peer.value());
-  if (it != clients_.end() && it->second.get() == &c && c.session) {
-    auto more = c.session->take_outcomes();
-    for (auto& o : more) {
-      if (const auto* e = std::get_if<control::Established>(&o)) {
+  // Until none is left: authorize() raises more (Established, or the end of a refused client).
+  for (auto outcomes = c.session->take_outcomes(); !outcomes.empty();
+       outcomes = c.session->take_outcomes()) {
+    for (auto& outcome : outcomes) {
+      if (const auto* who = std::get_if<control::NeedsAuthorization>(&outcome)) {
+        handshake_finished(c);
+        authorize(c, *who, now);
+        c.session->poll(now);
+      } else if (const auto* e = std::get_if<control::Established>(&outcome)) {
         c.established = true;
         c.connected_since = ::time(nullptr);
         c.cipher = crypto::cipher_name(e->cipher);
         OVPN_LOG(kLog, LogLevel::kInfo, "%s Peer Connection Initiated, peer-id %u, cipher '%s'",
                  client_name(c).c_str(), peer.value(), c.cipher.c_str());
-      } else if (const auto* end = std::get_if<control::SessionEnded>(&o)) {
-        end_client(peer, std::string(control::end_reason_name(end->reason)));
-        return;
+      } else if (const auto* end = std::get_if<control::SessionEnded>(&outcome)) {
+        end_client(peer, std::string(control::end_reason_name(end->reason)) +
+                             (end->detail.empty() ? "" : ": " + end->detail));
+        return;  // `c` is gone
       }
     }
   }
