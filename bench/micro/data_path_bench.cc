@@ -13,9 +13,10 @@
 //                              nonce, AAD, encrypt 1400 bytes in place, final, get the tag
 //   send/<cipher>/data_aead    crypto::DataAead::seal on the same layout (the engine's AEAD)
 //   send/<cipher>/engine_*     what Shard::pump_tun does per packet once the TUN read returned:
-//                              seal_packet (inner destination, PeerTable::route, clamp_mss,
-//                              seal_for_peer: packet id, header, DataAead::seal, counters,
-//                              touch_tx), then queue_inner's UdpSendItem (AtomicEndpoint load),
+//                              queue_inner (route_inner: inner destination, PeerTable::route,
+//                              clamp_mss) and, per run of packets for one peer, seal_pending
+//                              (seal_run: packet ids in one step, header, DataAead::seal,
+//                              counters, touch_tx; the UdpSendItems, one AtomicEndpoint load),
 //                              then flush_sends: the real UdpBatch::send (GSO runs, sockaddrs,
 //                              pktinfo, msghdrs) and the per-item counters. sendmmsg(2) itself
 //                              is replaced (see below). Per round: one PublishedTable::Reader
@@ -35,12 +36,12 @@
 //                              baseline for engine_mp1000_spread (cold keys cost any design)
 //   <dir>/batch/udp_batch_*    UdpBatch::send / ::recv alone over the fakes, for attribution
 //
-// Shard::queue_inner, flush_sends, pump_udp and handle_datagram are private and tied to a real
-// TUN and socket, so their few lines of glue are repeated here; every function they call is
-// the engine's own. UdpBatch builds its messages and calls sendmmsg/recvmmsg in one function,
-// so the system calls cannot be stopped before: this binary defines sendmmsg and recvmmsg
-// itself (the static libraries bind to them at link time), as no-copy fakes. main() checks
-// that the fakes were the ones called before anything runs.
+// Shard::queue_inner, seal_pending, flush_sends, pump_udp and handle_datagram are private and
+// tied to a real TUN and socket, so their few lines of glue are repeated here; every function
+// they call is the engine's own. UdpBatch builds its messages and calls sendmmsg/recvmmsg in
+// one function, so the system calls cannot be stopped before: this binary defines sendmmsg and
+// recvmmsg itself (the static libraries bind to them at link time), as no-copy fakes. main()
+// checks that the fakes were the ones called before anything runs.
 //
 //   ovpn_bench_data_path --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 
@@ -324,6 +325,8 @@ class Rig {
     if (!socket) die(socket.error().message.c_str());
     socket_ = std::make_unique<io::UdpSocket>(std::move(*socket));
     published_.publish(make_table(alg, peers));
+    run_packets_.reserve(2 * kRound);
+    run_drops_.reserve(2 * kRound);
     send_items_.reserve(2 * kRound);
     send_peers_.reserve(2 * kRound);
     tun_out_.reserve(2048);
@@ -388,6 +391,7 @@ class Rig {
       if (header.is_gso() || header.needs_csum()) die("unexpected offload");
       queue_inner(table, buf, now_ms);
     }
+    seal_pending(now_ms);
     flush_sends();
     send_items_.clear();
     send_peers_.clear();
@@ -444,17 +448,33 @@ class Rig {
 
  private:
   void queue_inner(const engine::PeerTable& table, PacketBuf& packet, uint64_t now_ms) {
-    engine::SealResult sealed;
-    if (engine::seal_packet(table, packet, kCtx, now_ms, unattributed_, sealed) !=
-        ovpn::Drop::kNone) {
+    const engine::PeerEntry* peer = nullptr;
+    if (engine::route_inner(table, packet, unattributed_, peer) != ovpn::Drop::kNone) {
       ++dropped_;
       return;
     }
+    if (peer != run_peer_) seal_pending(now_ms);
+    run_peer_ = peer;
+    run_packets_.push_back(&packet);
+  }
+
+  void seal_pending(uint64_t now_ms) {
+    if (run_packets_.empty()) return;
+    const engine::PeerEntry& peer = *run_peer_;
+    run_drops_.resize(run_packets_.size());
+    const engine::SealRunResult sealed =
+        engine::seal_run(peer, run_packets_, kCtx, now_ms, run_drops_);
     if (sealed.swap_needed) ++dropped_;  // never, far from the soft limit
-    if (sealed.peer->link) die("TCP peer");
-    send_items_.push_back(
-        io::UdpSendItem{packet.span(), sealed.peer->state->remote(), sealed.peer->config.local});
-    send_peers_.push_back(sealed.peer);
+    if (sealed.sealed != run_packets_.size()) ++dropped_;
+    if (peer.link) die("TCP peer");
+    const Endpoint remote = peer.state->remote();
+    for (size_t i = 0; i < run_packets_.size(); ++i) {
+      if (run_drops_[i] != ovpn::Drop::kNone) continue;
+      send_items_.push_back(io::UdpSendItem{run_packets_[i]->span(), remote, peer.config.local});
+      send_peers_.push_back(&peer);
+    }
+    run_packets_.clear();
+    run_peer_ = nullptr;
   }
 
   void flush_sends() {
@@ -504,6 +524,9 @@ class Rig {
   engine::PublishedTable published_;
   engine::PublishedTable::Reader reader_;
   engine::ShardCounters unattributed_;
+  const engine::PeerEntry* run_peer_ = nullptr;
+  std::vector<PacketBuf*> run_packets_;
+  std::vector<ovpn::Drop> run_drops_;
   std::vector<io::UdpSendItem> send_items_;
   std::vector<const engine::PeerEntry*> send_peers_;
   std::vector<std::span<uint8_t>> tun_out_;

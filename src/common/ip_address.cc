@@ -11,26 +11,6 @@ constexpr uint8_t kV4MappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xf
 
 }  // namespace
 
-IpAddress IpAddress::v4(const in_addr& a) noexcept {
-  IpAddress out;
-  out.family_ = Family::kIpv4;
-  std::memcpy(out.bytes_.data(), &a.s_addr, 4);
-  return out;
-}
-
-IpAddress IpAddress::v4(uint32_t host_order) noexcept {
-  in_addr a{};
-  a.s_addr = htonl(host_order);
-  return v4(a);
-}
-
-IpAddress IpAddress::v6(const in6_addr& a) noexcept {
-  IpAddress out;
-  out.family_ = Family::kIpv6;
-  std::memcpy(out.bytes_.data(), a.s6_addr, 16);
-  return out;
-}
-
 std::optional<IpAddress> IpAddress::parse(std::string_view text) {
   // inet_pton() stops at a NUL: "1.2.3.4\0junk" must not read as 1.2.3.4.
   if (text.find('\0') != std::string_view::npos) return std::nullopt;

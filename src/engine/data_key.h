@@ -4,22 +4,23 @@
 //     so that ids stay unique across shards and the key stops before the counter could wrap;
 //   - per shard, its own sealing and opening AEAD contexts (an OpenSSL context is not safe for
 //     concurrent use, and a shared one would bounce between cores);
-//   - the receive replay window, behind a small lock: a peer's packets normally arrive on one
-//     shard (SO_REUSEPORT hashes the 4-tuple), so the lock is uncontended.
+//   - the receive replay window, behind a spin lock on the same cache line as the window's hot
+//     state (shared_replay_window.h): a peer's packets normally arrive on one shard
+//     (SO_REUSEPORT hashes the 4-tuple), so the lock is uncontended.
 //
 // Created by the control thread from a dco::KeyConfig (the material is wiped once the
 // contexts hold it), then immutable apart from the counters; freed when no snapshot refers to
 // it any more.
 
+#include <atomic>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "common/result.h"
 #include "crypto/data_aead.h"
 #include "dco/dco.h"
+#include "engine/shared_replay_window.h"
 #include "proto/packet_id.h"
-#include "proto/replay_window.h"
 
 namespace ovpn::engine {
 
@@ -44,7 +45,6 @@ class DataKey {
   proto::PacketIdSender& tx_packet_id() noexcept { return tx_packet_id_; }
   // Thread: any. Replay check after authentication; true when fresh.
   proto::ReplayVerdict accept(uint64_t packet_id, uint64_t now_s) noexcept {
-    std::lock_guard<std::mutex> lock(replay_mu_);
     return replay_.accept(packet_id, now_s);
   }
   // Thread: any. True once when the send ids pass the soft limit (asks for a key swap).
@@ -60,8 +60,7 @@ class DataKey {
   crypto::CipherAlg alg_;
   proto::PacketIdSender tx_packet_id_;
   std::vector<AeadPair> aeads_;
-  std::mutex replay_mu_;  // guards replay_
-  proto::DataReplayWindow replay_;
+  SharedReplayWindow replay_;
   std::atomic<bool> swap_requested_{false};
 };
 

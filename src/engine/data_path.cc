@@ -6,51 +6,92 @@
 
 namespace ovpn::engine {
 
-Drop seal_for_peer(const PeerEntry& peer, PacketBuf& packet, size_t ctx, uint64_t now_ms,
-                   SealResult& out) noexcept {
-  out.peer = &peer;
-  ShardCounters& counters = peer.state->counters(ctx);
-  DataKey* key = peer.primary();
-  if (key == nullptr) {
-    counters.drop(Drop::kNoKey);  // never send plaintext
-    return Drop::kNoKey;
-  }
-  const uint64_t packet_id = key->tx_packet_id().next();
-  out.swap_needed = key->take_swap_request();
+namespace {
+
+// One packet of a run, its id already taken (0: none left). The caller counts the successes.
+Drop seal_one(const PeerEntry& peer, DataKey& key, crypto::DataAead& aead, PacketBuf& packet,
+              uint64_t packet_id, ShardCounters& counters) noexcept {
   if (packet_id == 0) {
     counters.drop(Drop::kPacketIdExhausted);
     return Drop::kPacketIdExhausted;
   }
-  const size_t inner = packet.size();
   uint8_t* header = packet.push(kDataHeadroom);
   if (header == nullptr) {
     counters.drop(Drop::kMalformed);
     return Drop::kMalformed;
   }
-  proto::write_data_v2_header(header, key->key_id(), peer.tx_id, static_cast<uint32_t>(packet_id));
-  if (!key->aead(ctx).seal.seal(packet.span())) [[unlikely]] {
+  proto::write_data_v2_header(header, key.key_id(), peer.tx_id, static_cast<uint32_t>(packet_id));
+  if (!aead.seal(packet.span())) [[unlikely]] {
     counters.drop(Drop::kBadTag);
     return Drop::kBadTag;
   }
-  counters.vpn_tx_packets.add(1);
-  counters.vpn_tx_bytes.add(inner);
-  peer.state->touch_tx(now_ms);
   return Drop::kNone;
 }
 
-Drop seal_packet(const PeerTable& table, PacketBuf& packet, size_t ctx, uint64_t now_ms,
-                 ShardCounters& unattributed, SealResult& out) noexcept {
+}  // namespace
+
+SealRunResult seal_run(const PeerEntry& peer, std::span<PacketBuf* const> packets, size_t ctx,
+                       uint64_t now_ms, std::span<Drop> drops) noexcept {
+  SealRunResult result;
+  ShardCounters& counters = peer.state->counters(ctx);
+  DataKey* key = peer.primary();
+  if (key == nullptr) {
+    for (Drop& d : drops) {
+      counters.drop(Drop::kNoKey);  // never send plaintext
+      d = Drop::kNoKey;
+    }
+    return result;
+  }
+  const proto::PacketIdSender::Range ids = key->tx_packet_id().next_range(packets.size());
+  result.swap_needed = key->take_swap_request();
+  crypto::DataAead& aead = key->aead(ctx).seal;
+  uint64_t inner_bytes = 0;
+  for (size_t i = 0; i < packets.size(); ++i) {
+    PacketBuf& packet = *packets[i];
+    const size_t inner = packet.size();
+    const uint64_t packet_id = i < ids.count ? ids.first + i : 0;
+    drops[i] = seal_one(peer, *key, aead, packet, packet_id, counters);
+    if (drops[i] != Drop::kNone) continue;
+    ++result.sealed;
+    inner_bytes += inner;
+  }
+  if (result.sealed != 0) {
+    counters.vpn_tx_packets.add(result.sealed);
+    counters.vpn_tx_bytes.add(inner_bytes);
+    peer.state->touch_tx(now_ms);
+  }
+  return result;
+}
+
+Drop seal_for_peer(const PeerEntry& peer, PacketBuf& packet, size_t ctx, uint64_t now_ms,
+                   SealResult& out) noexcept {
+  out.peer = &peer;
+  PacketBuf* const one[] = {&packet};
+  Drop drop = Drop::kNone;
+  out.swap_needed = seal_run(peer, one, ctx, now_ms, std::span(&drop, 1)).swap_needed;
+  return drop;
+}
+
+Drop route_inner(const PeerTable& table, PacketBuf& packet, ShardCounters& unattributed,
+                 const PeerEntry*& peer) noexcept {
   const auto destination = inner_destination(packet.span());
   if (!destination) {
     unattributed.drop(Drop::kMalformed);
     return Drop::kMalformed;
   }
-  const PeerEntry* peer = table.route(*destination);
+  peer = table.route(*destination);
   if (peer == nullptr) {
     unattributed.drop(Drop::kUnknownPeer);
     return Drop::kUnknownPeer;
   }
   clamp_mss(packet.span(), table.max_mss());
+  return Drop::kNone;
+}
+
+Drop seal_packet(const PeerTable& table, PacketBuf& packet, size_t ctx, uint64_t now_ms,
+                 ShardCounters& unattributed, SealResult& out) noexcept {
+  const PeerEntry* peer = nullptr;
+  if (const Drop d = route_inner(table, packet, unattributed, peer); d != Drop::kNone) return d;
   return seal_for_peer(*peer, packet, ctx, now_ms, out);
 }
 

@@ -4,7 +4,9 @@
 // benchmarked without sockets.
 //
 // Send (TUN -> wire): route the inner packet to a peer, take the next packet id of the peer's
-// primary key, write the P_DATA_V2 header in the headroom, seal in place.
+// primary key, write the P_DATA_V2 header in the headroom, seal in place. A shard routes each
+// packet first and seals consecutive packets for one peer as a run, which takes their packet
+// ids with one atomic step and updates the peer's counters once.
 // Receive (wire -> TUN): find the peer by peer id (or by source address when the id is
 // undefined), the key by key id, open in place, check replay (only now: after
 // authentication), note a float, strip the header, consume keepalive pings, check that the
@@ -14,6 +16,7 @@
 // in `unattributed`.
 
 #include <cstdint>
+#include <span>
 
 #include "common/drop.h"
 #include "common/packet_buf.h"
@@ -29,8 +32,26 @@ struct SealResult {
   bool swap_needed = false;  // the key passed its soft limit: tell the control plane once
 };
 
-// `packet` holds an inner IP packet with kDataHeadroom bytes free in front; on kNone it holds
-// the wire packet. Thread: the shard owning context `ctx`.
+// The peer an inner packet goes to (by destination; in point-to-point mode, the peer), with
+// the MSS of a TCP SYN clamped: kNone and `peer` set, or the drop (counted in `unattributed`).
+// Thread: the shard owning `unattributed`.
+Drop route_inner(const PeerTable& table, PacketBuf& packet, ShardCounters& unattributed,
+                 const PeerEntry*& peer) noexcept;
+
+struct SealRunResult {
+  size_t sealed = 0;         // packets with drop kNone
+  bool swap_needed = false;  // the key passed its soft limit: tell the control plane once
+};
+
+// Seals `packets`, all routed to `peer`, in order, with consecutive packet ids taken in one
+// atomic step (as many calls of seal_for_peer in a row would, ids included). drops[i] is the
+// outcome of packets[i] (drops.size() == packets.size()), with the contract of seal_packet.
+// Thread: the shard owning context `ctx`.
+SealRunResult seal_run(const PeerEntry& peer, std::span<PacketBuf* const> packets, size_t ctx,
+                       uint64_t now_ms, std::span<Drop> drops) noexcept;
+
+// route_inner and a run of one. `packet` holds an inner IP packet with kDataHeadroom bytes free
+// in front; on kNone it holds the wire packet. Thread: the shard owning context `ctx`.
 Drop seal_packet(const PeerTable& table, PacketBuf& packet, size_t ctx, uint64_t now_ms,
                  ShardCounters& unattributed, SealResult& out) noexcept;
 

@@ -1,5 +1,7 @@
 #include "engine/peer_table.h"
 
+#include <algorithm>
+
 namespace ovpn::engine {
 
 std::shared_ptr<const PeerTable> PeerTable::build(dco::Mode mode, std::vector<PeerEntry> peers,
@@ -8,8 +10,18 @@ std::shared_ptr<const PeerTable> PeerTable::build(dco::Mode mode, std::vector<Pe
   table->mode_ = mode;
   table->max_mss_ = max_mss;
   table->peers_ = std::move(peers);
+  const size_t dense_limit = std::max(kMinDenseIds, 2 * table->peers_.size());
+  size_t dense_size = 0;
   for (const PeerEntry& p : table->peers_) {
-    table->by_id_[p.id().value()] = &p;
+    if (p.id().value() < dense_limit) dense_size = std::max<size_t>(dense_size, p.id().value() + 1);
+  }
+  table->by_id_.assign(dense_size, nullptr);
+  for (const PeerEntry& p : table->peers_) {
+    if (p.id().value() < dense_size) {
+      table->by_id_[p.id().value()] = &p;
+    } else {
+      table->by_sparse_id_[p.id().value()] = &p;
+    }
     if (p.config.transport == dco::Transport::kUdp) table->by_remote_[p.state->remote()] = &p;
     if (p.config.vpn_ipv4) table->routes_.insert(*IpPrefix::make(*p.config.vpn_ipv4, 32), &p);
     if (p.config.vpn_ipv6) table->routes_.insert(*IpPrefix::make(*p.config.vpn_ipv6, 128), &p);
@@ -19,8 +31,11 @@ std::shared_ptr<const PeerTable> PeerTable::build(dco::Mode mode, std::vector<Pe
 }
 
 const PeerEntry* PeerTable::find(PeerId id) const noexcept {
-  auto it = by_id_.find(id.value());
-  return it == by_id_.end() ? nullptr : it->second;
+  const uint32_t v = id.value();
+  if (v < by_id_.size()) return by_id_[v];
+  if (by_sparse_id_.empty()) return nullptr;
+  auto it = by_sparse_id_.find(v);
+  return it == by_sparse_id_.end() ? nullptr : it->second;
 }
 
 const PeerEntry* PeerTable::find_by_remote(const Endpoint& remote) const noexcept {

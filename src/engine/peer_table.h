@@ -49,6 +49,8 @@ class PeerTable {
 
   dco::Mode mode() const noexcept { return mode_; }
   uint16_t max_mss() const noexcept { return max_mss_; }
+  // By peer id: an array index for ids in the dense range (all of them when ids are handed out
+  // from 0 up, as servers do), a hash lookup otherwise.
   const PeerEntry* find(PeerId id) const noexcept;
   const PeerEntry* find_by_remote(const Endpoint& remote) const noexcept;
   // The peer a packet for `destination` goes to; in point-to-point mode, the peer.
@@ -59,7 +61,11 @@ class PeerTable {
   dco::Mode mode_ = dco::Mode::kPointToPoint;
   uint16_t max_mss_ = 0;
   std::vector<PeerEntry> peers_;  // never resized after build: the indexes point into it
-  std::unordered_map<uint32_t, const PeerEntry*> by_id_;
+  // Peer id -> entry. Ids below max(kMinDenseIds, 2 x peers) index by_id_ (null: no peer), so
+  // the array stays within a few pointers per peer; larger ids go to the map.
+  static constexpr size_t kMinDenseIds = 1024;
+  std::vector<const PeerEntry*> by_id_;
+  std::unordered_map<uint32_t, const PeerEntry*> by_sparse_id_;
   std::unordered_map<Endpoint, const PeerEntry*> by_remote_;
   RouteTable<const PeerEntry*> routes_;
 };

@@ -62,6 +62,8 @@ Shard::Shard(size_t index, EngineContext& context, io::Fd epoll, io::Fd wake)
   send_peers_.reserve(2 * io::kBatchSize);
   tcp_packets_.reserve(2 * io::kBatchSize);
   tcp_peers_.reserve(2 * io::kBatchSize);
+  run_packets_.reserve(2 * io::kBatchSize);
+  run_drops_.reserve(2 * io::kBatchSize);
   // A coalesced receive is up to 64 KiB of datagrams: up to about 1500 packets of 40 bytes.
   tun_out_.reserve(2048);
   tun_out_peers_.reserve(2048);
@@ -144,7 +146,7 @@ bool Shard::pump_tun(const PeerTable& table) {
     }
     queue_inner(table, buf, now_ms, unattributed);
   }
-  flush_round();
+  flush_round(now_ms);
   return !drained;
 }
 
@@ -157,7 +159,7 @@ void Shard::queue_super_packet(const PeerTable& table, PacketBuf& super,
     return;
   }
   for (size_t i = 0; i < plan->segments; ++i) {
-    if (seg_used_ == seg_bufs_.size()) flush_round();  // frees every buffer queued so far
+    if (seg_used_ == seg_bufs_.size()) flush_round(now_ms);  // frees every buffer queued so far
     PacketBuf& segment = seg_bufs_[seg_used_++];
     segment.reset(kPacketHeadroom);
     if (!write_tso_segment(super.span(), *plan, i, segment)) {
@@ -170,24 +172,41 @@ void Shard::queue_super_packet(const PeerTable& table, PacketBuf& super,
 
 void Shard::queue_inner(const PeerTable& table, PacketBuf& packet, uint64_t now_ms,
                         ShardCounters& unattributed) {
-  SealResult sealed;
-  if (seal_packet(table, packet, index_, now_ms, unattributed, sealed) != Drop::kNone) return;
+  const PeerEntry* peer = nullptr;
+  if (route_inner(table, packet, unattributed, peer) != Drop::kNone) return;
+  if (peer != run_peer_) seal_pending(now_ms);
+  run_peer_ = peer;
+  run_packets_.push_back(&packet);
+}
+
+void Shard::seal_pending(uint64_t now_ms) {
+  if (run_packets_.empty()) return;
+  const PeerEntry& peer = *run_peer_;
+  run_drops_.resize(run_packets_.size());
+  const SealRunResult sealed = seal_run(peer, run_packets_, index_, now_ms, run_drops_);
   if (sealed.swap_needed) {
-    ctx_.notifications->push(
-        dco::KeySwapNeeded{sealed.peer->id(), sealed.peer->primary()->key_id()});
+    ctx_.notifications->push(dco::KeySwapNeeded{peer.id(), peer.primary()->key_id()});
   }
-  if (sealed.peer->link) {
-    tcp_packets_.push_back(packet.span());
-    tcp_peers_.push_back(sealed.peer);
-    return;
+  if (sealed.sealed != 0) {
+    const Endpoint remote = peer.link ? Endpoint{} : peer.state->remote();
+    for (size_t i = 0; i < run_packets_.size(); ++i) {
+      if (run_drops_[i] != Drop::kNone) continue;
+      if (peer.link) {
+        tcp_packets_.push_back(run_packets_[i]->span());
+        tcp_peers_.push_back(&peer);
+      } else {
+        send_items_.push_back(io::UdpSendItem{run_packets_[i]->span(), remote, peer.config.local});
+        send_peers_.push_back(&peer);
+      }
+    }
   }
-  send_items_.push_back(
-      io::UdpSendItem{packet.span(), sealed.peer->state->remote(), sealed.peer->config.local});
-  send_peers_.push_back(sealed.peer);
+  run_packets_.clear();
+  run_peer_ = nullptr;
 }
 
 // Sends what this round sealed; every buffer is free again afterwards.
-void Shard::flush_round() {
+void Shard::flush_round(uint64_t now_ms) {
+  seal_pending(now_ms);
   flush_sends();
   flush_tcp_sends();
   send_items_.clear();

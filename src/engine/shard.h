@@ -48,14 +48,17 @@ class Shard {
   Shard(size_t index, EngineContext& context, io::Fd epoll, io::Fd wake);
   void run();
   bool pump_tun(const PeerTable& table);
-  // Seals one inner packet for its peer and queues it for this round's sends.
+  // Routes one inner packet and adds it to the run of packets for its peer; a packet for
+  // another peer seals the run first (seal_pending).
   void queue_inner(const PeerTable& table, PacketBuf& packet, uint64_t now_ms,
                    ShardCounters& unattributed);
+  // Seals the pending run (its packet ids in one step) and queues it for this round's sends.
+  void seal_pending(uint64_t now_ms);
   // Cuts a TSO super-packet into segments (in seg_bufs_), each sealed and queued; flushes the
   // round's sends when the segment buffers run out.
   void queue_super_packet(const PeerTable& table, PacketBuf& super, const io::VnetHeader& header,
                           uint64_t now_ms, ShardCounters& unattributed);
-  void flush_round();
+  void flush_round(uint64_t now_ms);
   // Writes this round's decrypted packets to TUN, consecutive TCP segments of a flow merged
   // into super-packets when the device takes them (tcp_coalesce.h).
   void flush_tun(ShardCounters& unattributed);
@@ -87,6 +90,10 @@ class Shard {
   CoalescedWrite coalesced_;
   std::vector<io::UdpRecvMeta> meta_;
   io::UdpBatch batch_;
+  // Routed packets for one peer, in order, not sealed yet (they live in bufs_ / seg_bufs_).
+  const PeerEntry* run_peer_ = nullptr;
+  std::vector<PacketBuf*> run_packets_;
+  std::vector<Drop> run_drops_;
   // Packets sealed in this round, waiting for sendmmsg, and who they are for.
   std::vector<io::UdpSendItem> send_items_;
   std::vector<const PeerEntry*> send_peers_;

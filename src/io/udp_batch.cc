@@ -9,8 +9,37 @@
 namespace ovpn::io {
 namespace {
 
-// The local address and interface from the pktinfo control messages of one received datagram.
-void read_pktinfo(msghdr& msg, UdpRecvMeta& meta) noexcept {
+// An address as the kernel reports it in IPv6 form, v4-mapped addresses as IPv4 (as
+// Endpoint::from_sockaddr does).
+IpAddress address_of(const in6_addr& a) noexcept {
+  if (IN6_IS_ADDR_V4MAPPED(&a)) {
+    in_addr v4;
+    std::memcpy(&v4.s_addr, a.s6_addr + 12, 4);
+    return IpAddress::v4(v4);
+  }
+  return IpAddress::v6(a);
+}
+
+// The sender of a received datagram, written in place: what Endpoint::from_sockaddr returns,
+// or Endpoint{} for an address it does not take.
+void read_source(const sockaddr_storage& sa, socklen_t len, Endpoint& out) noexcept {
+  if (sa.ss_family == AF_INET6 && len >= static_cast<socklen_t>(sizeof(sockaddr_in6))) {
+    sockaddr_in6 in6;
+    std::memcpy(&in6, &sa, sizeof in6);
+    out = Endpoint(address_of(in6.sin6_addr), ntohs(in6.sin6_port));
+  } else if (sa.ss_family == AF_INET && len >= static_cast<socklen_t>(sizeof(sockaddr_in))) {
+    sockaddr_in in4;
+    std::memcpy(&in4, &sa, sizeof in4);
+    out = Endpoint(IpAddress::v4(in4.sin_addr), ntohs(in4.sin_port));
+  } else {
+    out = Endpoint{};
+  }
+}
+
+// The local address, interface and GRO segment size from the control messages of one received
+// datagram; `meta`'s fields for them were reset by the caller.
+// (CMSG_NXTHDR takes a non-const msghdr; nothing is written.)
+void read_control(msghdr& msg, UdpRecvMeta& meta) noexcept {
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
     if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
         c->cmsg_len >= CMSG_LEN(sizeof(in_pktinfo))) {
@@ -23,12 +52,7 @@ void read_pktinfo(msghdr& msg, UdpRecvMeta& meta) noexcept {
                c->cmsg_len >= CMSG_LEN(sizeof(in6_pktinfo))) {
       in6_pktinfo info;
       std::memcpy(&info, CMSG_DATA(c), sizeof info);
-      // Reuse the sockaddr conversion so a v4-mapped destination becomes IPv4.
-      sockaddr_in6 sa{};
-      sa.sin6_family = AF_INET6;
-      sa.sin6_addr = info.ipi6_addr;
-      const auto local = Endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
-      if (local) meta.local = local->address();
+      meta.local = address_of(info.ipi6_addr);
       meta.ifindex = static_cast<int>(info.ipi6_ifindex);
     } else if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
                c->cmsg_len >= CMSG_LEN(sizeof(int))) {
@@ -55,44 +79,51 @@ UdpBatch::UdpBatch(size_t capacity)
       addrs_(msgs_.size()),
       controls_(msgs_.size()) {
   failed_.reserve(msgs_.size());
+  // Receive message i always uses iovec, address and control buffer i (vector storage does
+  // not move, not even when the batch does).
+  recv_msgs_.resize(msgs_.size());
+  for (size_t i = 0; i < recv_msgs_.size(); ++i) {
+    msghdr& h = recv_msgs_[i].msg_hdr;
+    h.msg_name = &addrs_[i];
+    h.msg_iov = &iovs_[i];
+    h.msg_iovlen = 1;
+    h.msg_control = controls_[i].bytes;
+  }
 }
 
 IoResult UdpBatch::recv(const UdpSocket& socket, std::span<PacketBuf> bufs,
                         std::span<UdpRecvMeta> meta) noexcept {
   const size_t n = std::min({bufs.size(), meta.size(), capacity()});
   if (n == 0) return IoResult::ok(0);
+  // Only what the kernel overwrites (the lengths) or the caller chose (the buffers) changes;
+  // msg_flags and msg_len are outputs.
   for (size_t i = 0; i < n; ++i) {
     iovs_[i].iov_base = bufs[i].data();
     iovs_[i].iov_len = bufs[i].size() + bufs[i].tailroom();
-    msghdr& h = msgs_[i].msg_hdr;
-    h.msg_name = &addrs_[i];
+    msghdr& h = recv_msgs_[i].msg_hdr;
     h.msg_namelen = sizeof addrs_[i];
-    h.msg_iov = &iovs_[i];
-    h.msg_iovlen = 1;
-    h.msg_control = controls_[i].bytes;
     h.msg_controllen = sizeof controls_[i].bytes;
-    h.msg_flags = 0;
-    msgs_[i].msg_len = 0;
   }
 
   int rc;
   do {
-    rc = ::recvmmsg(socket.fd(), msgs_.data(), static_cast<unsigned>(n), MSG_DONTWAIT, nullptr);
+    rc =
+        ::recvmmsg(socket.fd(), recv_msgs_.data(), static_cast<unsigned>(n), MSG_DONTWAIT, nullptr);
   } while (rc < 0 && errno == EINTR);
   if (rc < 0) return IoResult::fail(errno);
 
   const auto count = static_cast<size_t>(rc);
   for (size_t i = 0; i < count; ++i) {
-    msghdr& h = msgs_[i].msg_hdr;
+    msghdr& h = recv_msgs_[i].msg_hdr;
     UdpRecvMeta& m = meta[i];
-    m = UdpRecvMeta{};
-    const auto source =
-        Endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&addrs_[i]), h.msg_namelen);
-    if (source) m.source = *source;
+    read_source(addrs_[i], h.msg_namelen, m.source);
+    m.local.reset();
+    m.ifindex = 0;
     m.truncated = (h.msg_flags & MSG_TRUNC) != 0;
-    read_pktinfo(h, m);
+    m.segment_size = 0;
+    read_control(h, m);
     bufs[i].trim(0);
-    bufs[i].put(std::min<size_t>(msgs_[i].msg_len, iovs_[i].iov_len));
+    bufs[i].put(std::min<size_t>(recv_msgs_[i].msg_len, iovs_[i].iov_len));
   }
   return IoResult::ok(count);
 }

@@ -114,9 +114,14 @@ class UdpBatch {
   void send_singly(const UdpSocket& socket, std::span<const UdpSendItem> items, size_t first,
                    size_t count, UdpSendResult& result) noexcept;
 
-  std::vector<mmsghdr> msgs_;
+  // Send and receive keep separate message headers: those of recv() point at the i-th iovec,
+  // address and control buffer once and for all (set at construction), so that a receive only
+  // resets the lengths the kernel overwrote; send() lays its messages out anew each time.
+  std::vector<mmsghdr> msgs_;                  // send
+  std::vector<mmsghdr> recv_msgs_;             // recv
   std::vector<size_t> msg_first_, msg_count_;  // the items of each message (send)
   bool gso_refused_ = false;                   // the kernel refused a UDP_SEGMENT send once
+  // Shared by both directions (one is in use at a time): iovecs, addresses, control buffers.
   std::vector<iovec> iovs_;
   std::vector<sockaddr_storage> addrs_;
   std::vector<Control> controls_;

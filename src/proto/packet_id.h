@@ -7,6 +7,7 @@
 // Past the soft limit the caller asks the control plane for a new key (OpenVPN renegotiates at
 // 0xFF000000 and stops at 0xFFFFFFFF; the epoch format has a 48-bit counter).
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 
@@ -31,6 +32,19 @@ class alignas(64) PacketIdSender {
   uint64_t next_n(uint64_t n) noexcept {
     const uint64_t first = counter_.fetch_add(n, std::memory_order_relaxed) + 1;
     return first + n - 1 <= last_ ? first : 0;
+  }
+  // Ids taken together: the usable ones are [first, first + count).
+  struct Range {
+    uint64_t first = 0;
+    uint64_t count = 0;
+  };
+  // Thread: any. Takes n consecutive ids with one atomic step: the ids n calls of next() in a
+  // row would have returned, of which the nonzero ones are [first, first + count) (count < n
+  // only where the id space runs out; 0 once it has).
+  Range next_range(uint64_t n) noexcept {
+    const uint64_t first = counter_.fetch_add(n, std::memory_order_relaxed) + 1;
+    if (first > last_) return Range{};
+    return Range{first, std::min(n, last_ - first + 1)};
   }
   // True once ids at or past the soft limit are being handed out.
   bool past_soft_limit() const noexcept {

@@ -20,11 +20,21 @@
 // is 15 s) this is exact for whole-second clocks; longer backtracks use coarser buckets and are
 // lenient by at most one bucket.
 //
+// Layout for the per-packet path: an in-order packet (the common case) reads and writes only
+// the first 56 bytes (Hot), so that a lock placed in front of the window shares its cache line:
+//   * the bitmap block of the highest id lives there (head_word), the other blocks in a ring
+//     that an in-order packet touches once per 64 ids, when the head block moves on;
+//   * the newest checkpoint is "open": its highest id is highest_ itself, so a packet in the
+//     same bucket writes no history; it is closed into the history when a new bucket begins;
+//   * the time at which the oldest checkpoint retires is cached, so expiry costs one
+//     comparison until something actually retires.
+//
 // Thread: owning shard (not safe for concurrent use).
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 
 namespace ovpn::proto {
 
@@ -46,6 +56,8 @@ class ReplayWindow {
  public:
   static constexpr size_t kWindowSize = kWindow;
   static constexpr uint32_t kDefaultBacktrackSeconds = 15;
+  // What an in-order packet touches: the members up to and including bucket_seconds_.
+  static constexpr size_t kHotBytes = 56;
 
   explicit ReplayWindow(uint32_t backtrack_seconds = kDefaultBacktrackSeconds) noexcept
       : backtrack_(backtrack_seconds),
@@ -63,12 +75,13 @@ class ReplayWindow {
 
   // check(), and on kOk records the id. Call only for authenticated packets.
   ReplayVerdict accept(uint64_t id, uint64_t now) noexcept {
-    expire(now);
+    if (now > retire_after_) [[unlikely]]
+      expire(now);
     const ReplayVerdict verdict = check(id, now);
     if (verdict != ReplayVerdict::kOk) return verdict;
     if (id > highest_) {
+      if (backtrack_ != 0 && (now < open_start_ || now >= open_end_)) open_checkpoint(now);
       advance_to(id);
-      if (backtrack_ != 0) note_highest(now);
     }
     set_bit(id);
     return ReplayVerdict::kOk;
@@ -78,79 +91,110 @@ class ReplayWindow {
 
  private:
   static constexpr size_t kBlocks = kWindow / 64 + 1;
-  static constexpr size_t kHistory = 32;
+  static constexpr size_t kHistory = 32;  // checkpoints, the open one included
+  static constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
 
+  // A closed checkpoint: the highest id when its bucket ended, and the last `now` at which an
+  // arrival in that bucket is not yet older than the backtrack.
   struct Checkpoint {
-    uint64_t bucket;
+    uint64_t retire_after;
     uint64_t highest;
   };
 
   bool bit_is_set(uint64_t id) const noexcept {
-    return (bitmap_[(id >> 6) % kBlocks] >> (id & 63)) & 1;
+    const uint64_t block = id >> 6;
+    const uint64_t word = block == highest_ >> 6 ? head_word_ : ring_[block % kBlocks];
+    return (word >> (id & 63)) & 1;
   }
-  void set_bit(uint64_t id) noexcept { bitmap_[(id >> 6) % kBlocks] |= uint64_t{1} << (id & 63); }
+  void set_bit(uint64_t id) noexcept {
+    const uint64_t block = id >> 6;
+    const uint64_t bit = uint64_t{1} << (id & 63);
+    if (block == highest_ >> 6) {
+      head_word_ |= bit;
+    } else {
+      ring_[block % kBlocks] |= bit;
+    }
+  }
 
   void advance_to(uint64_t id) noexcept {
     const uint64_t old_block = highest_ >> 6;
     const uint64_t new_block = id >> 6;
-    const uint64_t steps = new_block - old_block;
-    if (steps >= kBlocks) {
-      bitmap_.fill(0);
-    } else {
-      for (uint64_t b = old_block + 1; b <= new_block; ++b) bitmap_[b % kBlocks] = 0;
+    if (new_block != old_block) {
+      if (new_block - old_block >= kBlocks) {
+        ring_.fill(0);
+      } else {
+        ring_[old_block % kBlocks] = head_word_;
+        for (uint64_t b = old_block + 1; b < new_block; ++b) ring_[b % kBlocks] = 0;
+      }
+      head_word_ = 0;  // new_block's ring slot is stale until the head moves on from it
     }
     highest_ = id;
   }
 
-  // A checkpoint may be retired once every arrival it covers is older than the backtrack.
-  bool retired(const Checkpoint& cp, uint64_t now) const noexcept {
-    return (cp.bucket + 1) * bucket_seconds_ - 1 + backtrack_ < now;
+  // The open checkpoint retires once every arrival in its bucket is older than the backtrack.
+  uint64_t open_retire_after() const noexcept { return open_end_ - 1 + backtrack_; }
+  const Checkpoint& oldest() const noexcept { return history_[history_head_]; }
+  void update_retire_after() noexcept {
+    retire_after_ = history_size_ > 0 ? oldest().retire_after
+                    : open_end_ != 0  ? open_retire_after()
+                                      : kNever;
   }
 
   uint64_t expired_floor_at(uint64_t now) const noexcept {
     uint64_t floor = expired_floor_;
+    if (now <= retire_after_) return floor;  // nothing has retired since expire()
     for (size_t i = 0; i < history_size_; ++i) {
       const Checkpoint& cp = history_[(history_head_ + i) % kHistory];
-      if (!retired(cp, now)) break;
+      if (now <= cp.retire_after) return floor;
       floor = cp.highest;
     }
+    if (open_end_ != 0 && now > open_retire_after()) floor = highest_;
     return floor;
   }
 
   void expire(uint64_t now) noexcept {
-    while (history_size_ > 0 && retired(history_[history_head_], now)) {
-      expired_floor_ = history_[history_head_].highest;
-      history_head_ = (history_head_ + 1) % kHistory;
-      --history_size_;
+    while (history_size_ > 0 && now > oldest().retire_after) pop_oldest();
+    if (history_size_ == 0 && open_end_ != 0 && now > open_retire_after()) {
+      expired_floor_ = highest_;
+      open_start_ = open_end_ = 0;
     }
+    update_retire_after();
   }
 
-  void note_highest(uint64_t now) noexcept {
-    const uint64_t bucket = now / bucket_seconds_;
-    if (history_size_ > 0) {
-      Checkpoint& last = history_[(history_head_ + history_size_ - 1) % kHistory];
-      if (last.bucket == bucket) {
-        last.highest = highest_;
-        return;
-      }
-    }
-    if (history_size_ == kHistory) {  // cannot happen with the bucket sizes above; stay strict
-      expired_floor_ = history_[history_head_].highest;
-      history_head_ = (history_head_ + 1) % kHistory;
-      --history_size_;
-    }
-    history_[(history_head_ + history_size_) % kHistory] = Checkpoint{bucket, highest_};
-    ++history_size_;
+  void pop_oldest() noexcept {
+    expired_floor_ = oldest().highest;
+    history_head_ = (history_head_ + 1) % kHistory;
+    --history_size_;
   }
 
+  // The highest id is about to move in a bucket other than the open checkpoint's: close that
+  // one (its highest is the current one) and open a checkpoint for `now`'s bucket.
+  void open_checkpoint(uint64_t now) noexcept {
+    if (open_end_ != 0) {
+      if (history_size_ == kHistory - 1) pop_oldest();  // cannot happen (see above); stay strict
+      history_[(history_head_ + history_size_) % kHistory] =
+          Checkpoint{open_retire_after(), highest_};
+      ++history_size_;
+    }
+    open_start_ = now / bucket_seconds_ * bucket_seconds_;
+    open_end_ = open_start_ + bucket_seconds_;
+    update_retire_after();
+  }
+
+  // Hot (kHotBytes).
   uint64_t highest_ = 0;
-  uint64_t expired_floor_ = 0;  // ids at or below this are expired by the time rule
-  std::array<uint64_t, kBlocks> bitmap_{};
-  uint64_t backtrack_;
-  uint64_t bucket_seconds_;
-  std::array<Checkpoint, kHistory> history_{};
+  uint64_t head_word_ = 0;          // the bitmap block of highest_
+  uint64_t retire_after_ = kNever;  // a `now` past this retires the oldest checkpoint
+  uint64_t open_start_ = 0;         // the open checkpoint's bucket, [start, end) in seconds;
+  uint64_t open_end_ = 0;           // end 0: none (every checkpoint has retired, or none yet)
+  uint64_t expired_floor_ = 0;      // ids at or below this are expired by the time rule
+  uint32_t backtrack_;
+  uint32_t bucket_seconds_;
+  // Cold.
+  std::array<uint64_t, kBlocks> ring_{};        // the other blocks, block b at b % kBlocks
+  std::array<Checkpoint, kHistory> history_{};  // closed checkpoints, oldest first
   size_t history_head_ = 0;
-  size_t history_size_ = 0;
+  size_t history_size_ = 0;  // at most kHistory - 1: the open checkpoint is the last
 };
 
 // The data channel's window: 2048 packets, as in the Linux ovpn module.

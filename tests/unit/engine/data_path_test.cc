@@ -299,5 +299,71 @@ TEST(DataPath, PacketIdExhaustionStopsTheKey) {
   EXPECT_EQ(drops(*table->peers()[0].state, Drop::kPacketIdExhausted), 600 - kLast);
 }
 
+// A run of packets for one peer takes consecutive ids in one step, exactly the ids that many
+// seal_for_peer calls would have taken, and stops where the ids end.
+TEST(DataPath, SealRunTakesConsecutiveIdsUpToTheLast) {
+  constexpr uint64_t kLast = 512;  // soft limit: 510
+  const auto key = side_key(test_key2(), proto::Role::kClient, 0, kLast);
+  key->tx_packet_id().set_next_for_test(500);
+  const auto table = PeerTable::build(dco::Mode::kPointToPoint, {entry(1, "192.0.2.1:1194", key)});
+  const PeerEntry& peer = table->peers()[0];
+  const auto inner = ipv4_packet("10.8.0.2", "10.8.0.1");
+
+  constexpr size_t kRun = 20;
+  std::vector<Buffer> buffers;
+  buffers.reserve(kRun);
+  std::vector<PacketBuf*> packets;
+  for (size_t i = 0; i < kRun; ++i) packets.push_back(&buffers.emplace_back(inner).buf);
+  std::vector<Drop> outcomes(kRun);
+  const SealRunResult first = seal_run(peer, packets, kCtx, kNow, outcomes);
+  EXPECT_EQ(first.sealed, 13u);  // 500 .. 512
+  EXPECT_TRUE(first.swap_needed);
+  for (size_t i = 0; i < kRun; ++i) {
+    if (i < 13) {
+      ASSERT_EQ(outcomes[i], Drop::kNone) << i;
+      proto::DataV2Header h;
+      ASSERT_EQ(proto::parse_data_v2(packets[i]->span(), h), Drop::kNone);
+      EXPECT_EQ(h.packet_id, 500 + i);
+    } else {
+      EXPECT_EQ(outcomes[i], Drop::kPacketIdExhausted) << i;
+      EXPECT_EQ(buffers[i].bytes(), inner);  // untouched
+    }
+  }
+  const ShardCounters& counters = peer.state->all_counters()[kCtx];
+  EXPECT_EQ(counters.vpn_tx_packets.get(), 13u);
+  EXPECT_EQ(counters.vpn_tx_bytes.get(), 13 * inner.size());
+  EXPECT_EQ(drops(*peer.state, Drop::kPacketIdExhausted), 7u);
+  EXPECT_EQ(peer.state->last_tx_ms(), kNow);
+
+  // The swap is asked for once; a dead key seals nothing.
+  Buffer more(inner);
+  PacketBuf* const one[] = {&more.buf};
+  Drop drop = Drop::kNone;
+  const SealRunResult second = seal_run(peer, one, kCtx, kNow + 1, std::span(&drop, 1));
+  EXPECT_EQ(second.sealed, 0u);
+  EXPECT_FALSE(second.swap_needed);
+  EXPECT_EQ(drop, Drop::kPacketIdExhausted);
+  EXPECT_EQ(peer.state->last_tx_ms(), kNow);
+}
+
+// Peer ids index an array where they are dense (0, 1, 2... as servers hand them out) and a map
+// beyond; both find exactly the peers there are.
+TEST(PeerTable, FindsPeersByDenseAndSparseIds) {
+  const auto key = side_key(test_key2(), proto::Role::kServer, 0);
+  const auto table = PeerTable::build(
+      dco::Mode::kMultiPeer,
+      {entry(0, "192.0.2.10:1", key, "10.8.0.2"), entry(7, "192.0.2.11:1", key, "10.8.0.3"),
+       entry(PeerId::kMax, "192.0.2.12:1", key, "10.8.0.4")});
+  for (uint32_t id : {0u, 7u, PeerId::kMax}) {
+    const PeerEntry* found = table->find(*PeerId::make(id));
+    ASSERT_NE(found, nullptr) << id;
+    EXPECT_EQ(found->id().value(), id);
+  }
+  for (uint32_t id : {1u, 6u, 8u, 5000u, PeerId::kMax - 1}) {
+    EXPECT_EQ(table->find(*PeerId::make(id)), nullptr) << id;
+  }
+  EXPECT_EQ(table->find(PeerId::undefined()), nullptr);
+}
+
 }  // namespace
 }  // namespace ovpn::engine

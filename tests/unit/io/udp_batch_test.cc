@@ -248,6 +248,39 @@ TEST_F(UdpBatchTest, TruncatedDatagramIsFlagged) {
   EXPECT_EQ(bufs[0].size(), 90u);
 }
 
+// recv() rewrites every field of the metadata it returns, whatever the slot held before, and a
+// moved batch keeps working (its receive headers point into storage that moved with it).
+TEST_F(UdpBatchTest, MetadataIsRewrittenOnEveryReceive) {
+  UdpSocket sender = open("127.0.0.1");
+  UdpSocket with_pktinfo = open("127.0.0.1");
+  UdpSocket without_pktinfo = open("127.0.0.1", {.pktinfo = false});
+  const auto big = payload(10);  // 231 bytes
+  const auto small = payload(2);
+  ASSERT_EQ(test::send_to(sender.fd(), local(with_pktinfo), big), 0);
+  ASSERT_EQ(test::send_to(sender.fd(), local(without_pktinfo), small), 0);
+
+  UdpBatch moved(std::move(batch_));
+  std::vector<uint8_t> storage(100);
+  PacketBuf bufs[1] = {PacketBuf(storage.data(), storage.size(), 0)};
+  UdpRecvMeta meta[1];
+  ASSERT_TRUE(test::wait_readable(with_pktinfo.fd()));
+  ASSERT_EQ(moved.recv(with_pktinfo, bufs, meta).value(), 1u);
+  EXPECT_TRUE(meta[0].truncated);
+  EXPECT_EQ(meta[0].local, ip("127.0.0.1"));
+  EXPECT_EQ(meta[0].ifindex, 1);
+
+  meta[0].segment_size = 1234;  // as a coalesced receive would have left it
+  bufs[0].reset(0);
+  ASSERT_TRUE(test::wait_readable(without_pktinfo.fd()));
+  ASSERT_EQ(moved.recv(without_pktinfo, bufs, meta).value(), 1u);
+  EXPECT_EQ(std::vector<uint8_t>(bufs[0].span().begin(), bufs[0].span().end()), small);
+  EXPECT_EQ(meta[0].source, local(sender));
+  EXPECT_FALSE(meta[0].truncated);
+  EXPECT_FALSE(meta[0].local);
+  EXPECT_EQ(meta[0].ifindex, 0);
+  EXPECT_EQ(meta[0].segment_size, 0u);
+}
+
 TEST_F(UdpBatchTest, NothingQueuedWouldBlock) {
   UdpSocket receiver = open("127.0.0.1");
   std::vector<uint8_t> storage(2048);

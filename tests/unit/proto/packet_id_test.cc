@@ -40,6 +40,26 @@ TEST(PacketIdSender, BatchNeverStraddlesTheLastId) {
   EXPECT_EQ(exact.next(), 0u);
 }
 
+TEST(PacketIdSender, RangeIsWhatConsecutiveNextCallsReturn) {
+  PacketIdSender ids;
+  EXPECT_EQ(ids.next(), 1u);
+  const auto range = ids.next_range(5);
+  EXPECT_EQ(range.first, 2u);
+  EXPECT_EQ(range.count, 5u);
+  EXPECT_EQ(ids.next(), 7u);
+
+  // Near the end only the ids that exist are handed out, and never again afterwards.
+  PacketIdSender end(/*last=*/10, /*soft_limit=*/8);
+  end.set_next_for_test(8);
+  const auto tail = end.next_range(5);
+  EXPECT_EQ(tail.first, 8u);
+  EXPECT_EQ(tail.count, 3u);  // 8, 9, 10
+  EXPECT_TRUE(end.exhausted());
+  EXPECT_TRUE(end.past_soft_limit());
+  EXPECT_EQ(end.next_range(1).count, 0u);
+  EXPECT_EQ(end.next(), 0u);
+}
+
 TEST(PacketIdSender, SoftLimit) {
   PacketIdSender ids;
   ids.set_next_for_test(kPacketIdSoftLimit32 - 1);
