@@ -68,6 +68,7 @@ void KeyRotation::start_renegotiation(uint64_t now_ms, std::span<const uint8_t> 
   }
   // The lame duck of the previous renegotiation goes now at the latest.
   drop_lame_duck();
+  ++(first_packet.empty() ? stats_.started_by_us : stats_.started_by_peer);
   negotiating_ = std::move(*ks);
   negotiation_started_ms_ = now_ms;
   reneg_at_ms_.reset();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The client ($CLIENT: ovpnd, or stock openvpn to validate the harness) against a stock OpenVPN
-# 2.6 server over a pairwise set of configurations. Topology: lib.sh.
+# The client ($CLIENT: ovpnd, or stock openvpn to validate the harness) against the server
+# ($SERVER: a stock OpenVPN 2.6 server by default, or the ovpnd server) over a pairwise set of
+# configurations. Topology: lib.sh.
 #
 # Each cell: the server forces the data cipher (data-ciphers with that one cipher; the client
 # keeps its default list, so NCP picks it) and the server log must name it; ping the server's

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Bulk data and renegotiation under traffic: the client ($CLIENT) against a stock OpenVPN 2.6
-# server. Topology: lib.sh; the data goes from the client to 10.99.0.1 (behind the pushed route).
+# Bulk data and renegotiation under traffic: the client ($CLIENT) against the server ($SERVER: a
+# stock OpenVPN 2.6 server by default, or the ovpnd server). Topology: lib.sh; the data goes from the client to 10.99.0.1 (behind the pushed route).
 #
 # (a) UDP, tls-crypt: 100 MB with its SHA-256 verified.
 # (b) UDP, tls-auth: the server renegotiates every 10 s (reneg-sec 10) during a 40 s paced transfer

@@ -58,7 +58,7 @@ for cell in "${CELLS[@]}"; do
     ping_from cli fd99::1
     transfer fd99::1 "$WORK/blob"
   fi
-  grep -q "client1/.* Peer Connection Initiated, peer-id [0-9]*, cipher '$cipher'" \
+  grep -q "client1/.* Data Channel: cipher '$cipher', peer-id: [0-9]*" \
     "$WORK/server.log" || die "the server log names no connection with cipher '$cipher'"
   stop_client 5
   [ "$STOP_RC" = 0 ] || die "the client exited with status $STOP_RC on SIGTERM"
