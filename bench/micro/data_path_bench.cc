@@ -508,6 +508,7 @@ class Rig {
     }
     if (opened.floated) ++dropped_;  // never: every source is its peer's remote
     if (opened.ping) return;
+    if (opened.forward != nullptr) ++dropped_;  // never: no packet is for another peer
     tun_out_.push_back(buf.span());
     tun_out_peers_.push_back(opened.peer);
   }

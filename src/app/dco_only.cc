@@ -61,7 +61,10 @@ const char* const kDcoOnlyUsage =
     "  --udp-offload on|off  UDP GSO on send and GRO on receive, where the kernel has them\n"
     "                        (default on)\n"
     "  --tun-offload on|off  TUN TSO and checksum offload: the engine reads TCP super-packets\n"
-    "                        and cuts them itself (default on)\n";
+    "                        and cuts them itself (default on)\n"
+    "  --client-to-client on|off\n"
+    "                        mp: a peer's packets for another peer go straight to it; off:\n"
+    "                        they are dropped, even when the host forwards IP (default off)\n";
 
 Expected<DcoOnlyOptions> parse_dco_only_args(const std::vector<std::string>& args) {
   DcoOnlyOptions o;
@@ -117,6 +120,9 @@ Expected<DcoOnlyOptions> parse_dco_only_args(const std::vector<std::string>& arg
     } else if (name == "tun-offload") {
       if (value != "on" && value != "off") return bad_option(name, "on or off, not " + value);
       o.tun_offload = value == "on";
+    } else if (name == "client-to-client") {
+      if (value != "on" && value != "off") return bad_option(name, "on or off, not " + value);
+      o.client_to_client = value == "on";
     } else {
       return bad_option(name, "unknown option");
     }
@@ -142,6 +148,7 @@ Status run_dco_only(const DcoOnlyOptions& o) {
   eo.max_mss = o.mssfix.value_or(engine::mss_for_mtu(o.mtu));
   eo.udp_offload = o.udp_offload;
   eo.tun_offload = o.tun_offload;
+  eo.client_to_client = o.client_to_client;
   auto engine = engine::EngineDco::start(eo);
   if (!engine) return forward_error(std::move(engine));
   if (auto st = configure_device(o, **engine); !st) return st;

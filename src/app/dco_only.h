@@ -22,8 +22,9 @@ struct DcoOnlyOptions {
   std::vector<std::pair<IpAddress, uint8_t>> addresses;  // interface addresses with prefix
   std::vector<IpPrefix> routes;                          // routed into the device
   std::string control = "/run/ovpnd/dco.sock";
-  bool udp_offload = true;  // UDP GSO/GRO where the kernel has them
-  bool tun_offload = true;  // TUN TSO and checksum offload where the kernel has them
+  bool udp_offload = true;        // UDP GSO/GRO where the kernel has them
+  bool tun_offload = true;        // TUN TSO and checksum offload where the kernel has them
+  bool client_to_client = false;  // mp: peers reach each other through the engine
 };
 
 // Parses the command line after "--dco-only". Errors name the option.

@@ -26,6 +26,8 @@ const char* drop_name(Drop reason) noexcept {
       return "queue_full";
     case Drop::kSendFailed:
       return "send_failed";
+    case Drop::kClientToClient:
+      return "client_to_client";
     case Drop::kCount:
       break;
   }

@@ -19,6 +19,7 @@ enum class Drop : uint8_t {
   kReversePath,        // inner source address does not route back to the sending peer
   kQueueFull,          // a ring or socket buffer was full
   kSendFailed,         // the kernel refused to send it (no route, too big for the path)
+  kClientToClient,     // from one peer to another, and the engine runs without client-to-client
   kCount,              // number of reasons, not a reason
 };
 

@@ -20,10 +20,16 @@ Expected<std::unique_ptr<NotificationQueue>> NotificationQueue::create() {
 NotificationQueue::~NotificationQueue() { ::close(event_fd_); }
 
 void NotificationQueue::push(decltype(Notification::event) event) {
+  bool was_empty = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    was_empty = queue_.empty();
     queue_.push_back(Notification{next_seq_++, std::move(event)});
   }
+  // Only the push that makes the queue non-empty needs to wake the reader: the counter is
+  // cleared only when read() empties the queue, so it is still set for every later push (a
+  // flood of unknown-source packets would otherwise cost a write and a wake-up each).
+  if (!was_empty) return;
   const uint64_t one = 1;
   // Cannot fail short of a counter overflow (2^64 - 2 pending wake-ups).
   [[maybe_unused]] const ssize_t n = ::write(event_fd_, &one, sizeof one);

@@ -31,7 +31,7 @@ Drop seal_one(const PeerEntry& peer, DataKey& key, crypto::DataAead& aead, Packe
 }  // namespace
 
 SealRunResult seal_run(const PeerEntry& peer, std::span<PacketBuf* const> packets, size_t ctx,
-                       uint64_t now_ms, std::span<Drop> drops) noexcept {
+                       uint64_t now_ms, std::span<Drop> drops, SealedTraffic traffic) noexcept {
   SealRunResult result;
   ShardCounters& counters = peer.state->counters(ctx);
   DataKey* key = peer.primary();
@@ -56,19 +56,21 @@ SealRunResult seal_run(const PeerEntry& peer, std::span<PacketBuf* const> packet
     inner_bytes += inner;
   }
   if (result.sealed != 0) {
-    counters.vpn_tx_packets.add(result.sealed);
-    counters.vpn_tx_bytes.add(inner_bytes);
+    if (traffic == SealedTraffic::kTunnel) {
+      counters.vpn_tx_packets.add(result.sealed);
+      counters.vpn_tx_bytes.add(inner_bytes);
+    }
     peer.state->touch_tx(now_ms);
   }
   return result;
 }
 
 Drop seal_for_peer(const PeerEntry& peer, PacketBuf& packet, size_t ctx, uint64_t now_ms,
-                   SealResult& out) noexcept {
+                   SealResult& out, SealedTraffic traffic) noexcept {
   out.peer = &peer;
   PacketBuf* const one[] = {&packet};
   Drop drop = Drop::kNone;
-  out.swap_needed = seal_run(peer, one, ctx, now_ms, std::span(&drop, 1)).swap_needed;
+  out.swap_needed = seal_run(peer, one, ctx, now_ms, std::span(&drop, 1), traffic).swap_needed;
   return drop;
 }
 
@@ -136,6 +138,17 @@ Drop open_for_peer(const PeerTable& table, const PeerEntry& peer, const proto::D
     if (!inner_src || table.route(*inner_src) != &peer) {
       counters.drop(Drop::kReversePath);
       return Drop::kReversePath;
+    }
+    // The source parsed, so the header holds a destination too. For the sender itself or for
+    // no peer: TUN. For another peer: that peer, or (without client-to-client) nobody, so
+    // that peers cannot reach each other even when the host forwards IP.
+    const PeerEntry* to = table.route(*inner_destination(packet.span()));
+    if (to != nullptr && to != &peer) {
+      if (!table.client_to_client()) {
+        counters.drop(Drop::kClientToClient);
+        return Drop::kClientToClient;
+      }
+      out.forward = to;
     }
   } else if (!inner_source(packet.span())) {
     counters.drop(Drop::kMalformed);

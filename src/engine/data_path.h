@@ -10,7 +10,8 @@
 // Receive (wire -> TUN): find the peer by peer id (or by source address when the id is
 // undefined), the key by key id, open in place, check replay (only now: after
 // authentication), note a float, strip the header, consume keepalive pings, check that the
-// inner source routes back to the same peer.
+// inner source routes back to the same peer, and (multi-peer) whether the inner destination is
+// another peer's: then the packet is that peer's to send (client-to-client) or dropped.
 //
 // Counters are updated here, in the shard's own block (`ctx`). Drops without a peer are counted
 // in `unattributed`.
@@ -43,12 +44,17 @@ struct SealRunResult {
   bool swap_needed = false;  // the key passed its soft limit: tell the control plane once
 };
 
+// What is sealed: tunnel traffic (counted in vpn_tx) or a keepalive ping (counted on the link
+// only, so that pings never look like traffic to `inactive`).
+enum class SealedTraffic : uint8_t { kTunnel, kKeepalive };
+
 // Seals `packets`, all routed to `peer`, in order, with consecutive packet ids taken in one
 // atomic step (as many calls of seal_for_peer in a row would, ids included). drops[i] is the
 // outcome of packets[i] (drops.size() == packets.size()), with the contract of seal_packet.
 // Thread: the shard owning context `ctx`.
 SealRunResult seal_run(const PeerEntry& peer, std::span<PacketBuf* const> packets, size_t ctx,
-                       uint64_t now_ms, std::span<Drop> drops) noexcept;
+                       uint64_t now_ms, std::span<Drop> drops,
+                       SealedTraffic traffic = SealedTraffic::kTunnel) noexcept;
 
 // route_inner and a run of one. `packet` holds an inner IP packet with kDataHeadroom bytes free
 // in front; on kNone it holds the wire packet. Thread: the shard owning context `ctx`.
@@ -57,16 +63,20 @@ Drop seal_packet(const PeerTable& table, PacketBuf& packet, size_t ctx, uint64_t
 
 // Seals an inner packet for a known peer (keepalive pings). Same contract as seal_packet.
 Drop seal_for_peer(const PeerEntry& peer, PacketBuf& packet, size_t ctx, uint64_t now_ms,
-                   SealResult& out) noexcept;
+                   SealResult& out, SealedTraffic traffic = SealedTraffic::kTunnel) noexcept;
 
 struct OpenResult {
   const PeerEntry* peer = nullptr;
   bool floated = false;  // the authenticated packet came from a new remote (now the peer's)
   bool ping = false;     // a keepalive ping: consumed, nothing to write
+  // Client-to-client: the inner packet is for this other peer (by its VPN address or iroute),
+  // to be sealed for it (it has kDataHeadroom free in front) instead of written to TUN.
+  const PeerEntry* forward = nullptr;
 };
 
 // `packet` holds a received P_DATA_V2 datagram from `source`; on kNone (and !ping) it holds the
-// inner IP packet. Thread: the shard owning context `ctx`.
+// inner IP packet, for TUN or for `forward`. A packet for another peer without client-to-client
+// is dropped as kClientToClient. Thread: the shard owning context `ctx`.
 Drop open_packet(const PeerTable& table, PacketBuf& packet, const Endpoint& source, size_t ctx,
                  uint64_t now_ms, ShardCounters& unattributed, OpenResult& out) noexcept;
 

@@ -51,7 +51,7 @@ Expected<std::unique_ptr<EngineDco>> EngineDco::start(const EngineOptions& optio
   if (!queue) return forward_error(std::move(queue));
   ctx.notifications = std::move(*queue);
   ctx.unattributed = std::vector<ShardCounters>(ctx.shards + 1);
-  ctx.table.publish(PeerTable::build(options.mode, {}, options.max_mss));
+  ctx.table.publish(PeerTable::build(options.mode, {}, options.max_mss, options.client_to_client));
   ctx.kick_housekeeping = [e = engine.get()] {
     {
       std::lock_guard<std::mutex> lock(e->stop_mu_);
@@ -93,7 +93,8 @@ void EngineDco::publish() {
   std::vector<PeerEntry> peers;
   peers.reserve(model_.size());
   for (const auto& [id, entry] : model_) peers.push_back(entry);
-  ctx_.table.publish(PeerTable::build(options_.mode, std::move(peers), options_.max_mss));
+  ctx_.table.publish(PeerTable::build(options_.mode, std::move(peers), options_.max_mss,
+                                      options_.client_to_client));
 }
 
 PeerEntry* EngineDco::find_locked(PeerId id) {

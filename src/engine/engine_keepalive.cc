@@ -49,7 +49,9 @@ void EngineDco::keepalive_round(uint64_t now_ms) {
     std::memcpy(ping.put(sizeof proto::kPingPayload), proto::kPingPayload,
                 sizeof proto::kPingPayload);
     SealResult sealed;
-    if (seal_for_peer(entry, ping, ctx, now_ms, sealed) != Drop::kNone) continue;
+    if (seal_for_peer(entry, ping, ctx, now_ms, sealed, SealedTraffic::kKeepalive) != Drop::kNone) {
+      continue;
+    }
     const auto packet = std::span<const uint8_t>(ping.span());
     const bool sent = entry.link
                           ? entry.link->send(std::span(&packet, 1)) == 1

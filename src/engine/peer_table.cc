@@ -5,10 +5,11 @@
 namespace ovpn::engine {
 
 std::shared_ptr<const PeerTable> PeerTable::build(dco::Mode mode, std::vector<PeerEntry> peers,
-                                                  uint16_t max_mss) {
+                                                  uint16_t max_mss, bool client_to_client) {
   auto table = std::make_shared<PeerTable>();
   table->mode_ = mode;
   table->max_mss_ = max_mss;
+  table->client_to_client_ = client_to_client;
   table->peers_ = std::move(peers);
   const size_t dense_limit = std::max(kMinDenseIds, 2 * table->peers_.size());
   size_t dense_size = 0;

@@ -44,11 +44,15 @@ class PeerTable {
  public:
   // Thread: control.
   // `max_mss`: clamp TCP SYNs to this IPv4 MSS in both directions (0: off).
+  // `client_to_client` (multi-peer): a peer's packet for another peer goes straight to it;
+  // without it such a packet is dropped (open_packet).
   static std::shared_ptr<const PeerTable> build(dco::Mode mode, std::vector<PeerEntry> peers,
-                                                uint16_t max_mss = 0);
+                                                uint16_t max_mss = 0,
+                                                bool client_to_client = false);
 
   dco::Mode mode() const noexcept { return mode_; }
   uint16_t max_mss() const noexcept { return max_mss_; }
+  bool client_to_client() const noexcept { return client_to_client_; }
   // By peer id: an array index for ids in the dense range (all of them when ids are handed out
   // from 0 up, as servers do), a hash lookup otherwise.
   const PeerEntry* find(PeerId id) const noexcept;
@@ -60,6 +64,7 @@ class PeerTable {
  private:
   dco::Mode mode_ = dco::Mode::kPointToPoint;
   uint16_t max_mss_ = 0;
+  bool client_to_client_ = false;
   std::vector<PeerEntry> peers_;  // never resized after build: the indexes point into it
   // Peer id -> entry. Ids below max(kMinDenseIds, 2 x peers) index by_id_ (null: no peer), so
   // the array stays within a few pointers per peer; larger ids go to the map.

@@ -53,11 +53,13 @@ Shard::Shard(size_t index, EngineContext& context, io::Fd epoll, io::Fd wake)
       bufs_(io::kBatchSize),
       seg_pool_(io::kBatchSize, kSegmentBufferSize, kPacketHeadroom),
       seg_bufs_(io::kBatchSize),
+      fwd_bufs_(io::kBatchSize),
       meta_(io::kBatchSize),
       batch_(io::kBatchSize) {
   for (auto& buf : bufs_) pool_.get(buf);  // the shard's buffers, held for its lifetime
   for (auto& buf : seg_bufs_) seg_pool_.get(buf);
-  // A round queues at most a batch of reads plus a batch of TSO segments before it flushes.
+  // A round queues at most a batch of reads plus a batch of TSO segments (or of forwarded
+  // packets) before it flushes.
   send_items_.reserve(2 * io::kBatchSize);
   send_peers_.reserve(2 * io::kBatchSize);
   tcp_packets_.reserve(2 * io::kBatchSize);
@@ -174,9 +176,20 @@ void Shard::queue_inner(const PeerTable& table, PacketBuf& packet, uint64_t now_
                         ShardCounters& unattributed) {
   const PeerEntry* peer = nullptr;
   if (route_inner(table, packet, unattributed, peer) != Drop::kNone) return;
-  if (peer != run_peer_) seal_pending(now_ms);
-  run_peer_ = peer;
+  queue_for_peer(*peer, packet, now_ms);
+}
+
+void Shard::queue_for_peer(const PeerEntry& peer, PacketBuf& packet, uint64_t now_ms) {
+  if (&peer != run_peer_) seal_pending(now_ms);
+  run_peer_ = &peer;
   run_packets_.push_back(&packet);
+}
+
+void Shard::queue_forward(const PeerEntry& to, const PacketBuf& packet, uint64_t now_ms) {
+  if (fwd_used_ == fwd_bufs_.size()) flush_round(now_ms);  // frees every view queued so far
+  PacketBuf& view = fwd_bufs_[fwd_used_++];
+  view = packet;
+  queue_for_peer(to, view, now_ms);
 }
 
 void Shard::seal_pending(uint64_t now_ms) {
@@ -214,6 +227,7 @@ void Shard::flush_round(uint64_t now_ms) {
   tcp_packets_.clear();
   tcp_peers_.clear();
   seg_used_ = 0;
+  fwd_used_ = 0;
 }
 
 // One send per run of packets for the same TCP peer (one run per batch on a client).
@@ -287,6 +301,7 @@ bool Shard::pump_udp(const PeerTable& table) {
     }
   }
   flush_tun(unattributed);
+  if (fwd_used_ != 0) flush_round(now_ms);
   return r.value() == bufs_.size();
 }
 
@@ -337,6 +352,10 @@ void Shard::handle_datagram(const PeerTable& table, PacketBuf& buf, const io::Ud
   }
   if (opened.floated) ctx_.notifications->push(dco::PeerFloated{opened.peer->id(), meta.source});
   if (opened.ping) return;
+  if (opened.forward != nullptr) {
+    queue_forward(*opened.forward, buf, now_ms);
+    return;
+  }
   tun_out_.push_back(buf.span());
   tun_out_peers_.push_back(opened.peer);
 }
@@ -353,7 +372,9 @@ void Shard::pump_tcp(const PeerTable& table, uint64_t tag, uint32_t events) {
     while (const auto packet = link.next_packet()) {
       handle_stream_packet(table, *peer, *packet, now_ms);
     }
-    flush_tun(ctx_.unattributed[index_]);  // before compact() moves the bytes
+    // The writes to TUN and the forwarded packets, before compact() moves the bytes.
+    flush_tun(ctx_.unattributed[index_]);
+    if (fwd_used_ != 0) flush_round(now_ms);
     link.compact();
   }
   if (link.failed()) ctx_.kick_housekeeping();
@@ -376,6 +397,10 @@ void Shard::handle_stream_packet(const PeerTable& table, const PeerEntry& peer,
   OpenResult opened;
   if (open_stream_packet(table, peer, buf, index_, now_ms, opened) != Drop::kNone) return;
   if (opened.ping) return;
+  if (opened.forward != nullptr) {
+    queue_forward(*opened.forward, buf, now_ms);
+    return;
+  }
   tun_out_.push_back(buf.span());
   tun_out_peers_.push_back(&peer);
 }

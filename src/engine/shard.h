@@ -5,6 +5,8 @@
 //   recvmmsg -> open -> TUN        (control packets go up to the control plane)
 // It also receives on the TCP peers it owns (tcp_link.h), opening their frames in place;
 // packets for a TCP peer leave through that peer's link, one framed write per batch.
+// Client-to-client: a received packet for another peer is sealed again, in place, for that
+// peer and sent in the same round, like a packet read from TUN.
 // It loads the published peer table once per round: no lock and no allocation per packet.
 
 #include <sys/epoll.h>
@@ -52,6 +54,10 @@ class Shard {
   // another peer seals the run first (seal_pending).
   void queue_inner(const PeerTable& table, PacketBuf& packet, uint64_t now_ms,
                    ShardCounters& unattributed);
+  void queue_for_peer(const PeerEntry& peer, PacketBuf& packet, uint64_t now_ms);
+  // Queues an opened packet for another peer (client-to-client); its view is kept in
+  // fwd_bufs_ until the round is flushed, which happens here when they run out.
+  void queue_forward(const PeerEntry& to, const PacketBuf& packet, uint64_t now_ms);
   // Seals the pending run (its packet ids in one step) and queues it for this round's sends.
   void seal_pending(uint64_t now_ms);
   // Cuts a TSO super-packet into segments (in seg_bufs_), each sealed and queued; flushes the
@@ -84,6 +90,10 @@ class Shard {
   PacketPool seg_pool_;  // segments of TSO super-packets
   std::vector<PacketBuf> seg_bufs_;
   size_t seg_used_ = 0;
+  // Received packets for other peers, queued for sealing (views of bytes in bufs_ or a TCP
+  // link's receive buffer: a coalesced receive's datagrams have no PacketBuf of their own).
+  std::vector<PacketBuf> fwd_bufs_;
+  size_t fwd_used_ = 0;
   // Decrypted packets waiting for flush_tun(), and whose they are (for drop counters).
   std::vector<std::span<uint8_t>> tun_out_;
   std::vector<const PeerEntry*> tun_out_peers_;

@@ -66,10 +66,12 @@ std::vector<uint8_t> ipv4_packet(const char* src, const char* dst, size_t size =
   return p;
 }
 
+// `headroom` 0: as a shard receives a datagram.
 struct Buffer {
   std::vector<uint8_t> storage = std::vector<uint8_t>(2048);
-  PacketBuf buf{storage.data(), storage.size(), 64};
-  explicit Buffer(std::span<const uint8_t> bytes) {
+  PacketBuf buf;
+  explicit Buffer(std::span<const uint8_t> bytes, size_t headroom = 64)
+      : buf(storage.data(), storage.size(), headroom) {
     std::memcpy(buf.put(bytes.size()), bytes.data(), bytes.size());
   }
   std::vector<uint8_t> bytes() const { return {buf.data(), buf.data() + buf.size()}; }
@@ -249,7 +251,13 @@ TEST_F(ServerAndClients, FloatsOnlyAfterAuthentication) {
 TEST_F(ServerAndClients, PingsAreConsumed) {
   Buffer ping{std::span<const uint8_t>(proto::kPingPayload)};
   SealResult sealed;
-  ASSERT_EQ(seal_for_peer(client_->peers()[0], ping.buf, kCtx, kNow, sealed), Drop::kNone);
+  ASSERT_EQ(
+      seal_for_peer(client_->peers()[0], ping.buf, kCtx, kNow, sealed, SealedTraffic::kKeepalive),
+      Drop::kNone);
+  // A ping is not tunnel traffic on either side (`inactive` must not see it), but it was sent.
+  const PeerState& sender = *client_->peers()[0].state;
+  EXPECT_EQ(sender.all_counters()[kCtx].vpn_tx_packets.get(), 0u);
+  EXPECT_EQ(sender.last_tx_ms(), kNow);
   OpenResult opened;
   ASSERT_EQ(open_packet(*server_, ping.buf, *Endpoint::parse("192.0.2.10:40000"), kCtx, kNow,
                         unattributed_, opened),
@@ -258,6 +266,69 @@ TEST_F(ServerAndClients, PingsAreConsumed) {
   const PeerState& state = *server_->find(*PeerId::make(1))->state;
   EXPECT_EQ(state.all_counters()[kCtx].vpn_rx_packets.get(), 0u);
   EXPECT_EQ(state.last_rx_ms(), kNow);
+}
+
+// Multi-peer: a packet from one peer for another (its VPN address or an iroute) never goes to
+// TUN. Without client-to-client it is dropped, on the sender; with it, it comes out for the
+// other peer, who is sent it sealed in place, in the room the received header leaves.
+TEST_F(ServerAndClients, PacketsForAnotherPeerAreForwardedOnlyWithClientToClient) {
+  OpenResult opened;
+  EXPECT_EQ(client_sends(ipv4_packet("10.8.0.2", "10.8.0.3"), opened), Drop::kClientToClient);
+  const PeerState& one = *server_->find(*PeerId::make(1))->state;
+  EXPECT_EQ(drops(one, Drop::kClientToClient), 1u);
+  EXPECT_EQ(one.all_counters()[kCtx].vpn_rx_packets.get(), 0u);
+  // For no peer, or for the sender itself (its iroute): TUN, as before.
+  EXPECT_EQ(client_sends(ipv4_packet("10.8.0.2", "10.8.0.1"), opened), Drop::kNone);
+  EXPECT_EQ(opened.forward, nullptr);
+  EXPECT_EQ(client_sends(ipv4_packet("10.8.0.2", "192.168.50.1"), opened), Drop::kNone);
+  EXPECT_EQ(opened.forward, nullptr);
+
+  // The same peers (keys, counters) in a table with client-to-client.
+  const auto c2c = PeerTable::build(dco::Mode::kMultiPeer, server_->peers(), 0, true);
+  const PeerEntry& peer1 = *c2c->find(*PeerId::make(1));
+  const PeerEntry& peer2 = *c2c->find(*PeerId::make(2));
+  const auto client2 =
+      PeerTable::build(dco::Mode::kPointToPoint,
+                       {entry(2, "192.0.2.1:1194", side_key(key2_, proto::Role::kClient, 0))});
+  const Endpoint server = *Endpoint::parse("192.0.2.1:1194");
+  struct Case {
+    const PeerTable& from;
+    const char* remote;
+    const PeerEntry& sender;
+    std::vector<uint8_t> inner;
+    const PeerEntry& receiver;
+    const PeerTable& to;
+  };
+  const Case cases[] = {
+      {*client_, "192.0.2.10:40000", peer1, ipv4_packet("10.8.0.2", "10.8.0.3"), peer2, *client2},
+      {*client2, "192.0.2.20:40000", peer2, ipv4_packet("10.8.0.3", "192.168.50.9"), peer1,
+       *client_},
+  };
+  for (const Case& c : cases) {
+    Buffer sent(c.inner);
+    SealResult sealed;
+    ASSERT_EQ(seal_packet(c.from, sent.buf, kCtx, kNow, unattributed_, sealed), Drop::kNone);
+    Buffer packet(sent.bytes(), 0);
+    ASSERT_EQ(open_packet(*c2c, packet.buf, *Endpoint::parse(c.remote), kCtx, kNow, unattributed_,
+                          opened),
+              Drop::kNone);
+    EXPECT_EQ(opened.peer, &c.sender);
+    ASSERT_EQ(opened.forward, &c.receiver);
+    EXPECT_EQ(packet.bytes(), c.inner);
+    EXPECT_EQ(packet.buf.headroom(), kDataHeadroom);
+    ASSERT_EQ(seal_for_peer(*opened.forward, packet.buf, kCtx, kNow, sealed), Drop::kNone);
+    ASSERT_EQ(open_packet(c.to, packet.buf, server, kCtx, kNow, unattributed_, opened),
+              Drop::kNone);
+    EXPECT_EQ(packet.bytes(), c.inner);
+  }
+  // Received on the sender's account, sent on the receiver's.
+  const auto& counters1 = peer1.state->all_counters()[kCtx];
+  const auto& counters2 = peer2.state->all_counters()[kCtx];
+  EXPECT_EQ(counters1.vpn_rx_packets.get(), 3u);  // two to TUN above, one forwarded
+  EXPECT_EQ(counters2.vpn_tx_packets.get(), 1u);
+  EXPECT_EQ(counters2.vpn_rx_packets.get(), 1u);
+  EXPECT_EQ(counters1.vpn_tx_packets.get(), 1u);
+  EXPECT_EQ(drops(*peer1.state, Drop::kClientToClient), 1u);  // the one before
 }
 
 // Without a primary key nothing is sent: no plaintext ever leaves.
