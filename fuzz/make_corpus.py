@@ -219,17 +219,21 @@ def corpus_tcp_stream():
     return files
 
 
+def step_frames(first, step, packets):
+    """`first`, then each packet as step (1) || length (2, big-endian) || packet, the input format
+    of the session targets (control_channel, key_state, client_session, server_session)."""
+    out = bytearray([first])
+    for packet in packets:
+        out.append(step)
+        out += struct.pack(">H", len(packet)) + packet
+    return bytes(out)
+
+
 def corpus_control_channel():
     """The mode byte (0 plain, 1 tls-crypt), then (step, length, packet) frames holding the
     captured server->client packets that follow the server's reset (see control_channel.cc)."""
 
-    def frames(mode, step, packets):
-        out = bytearray([mode])
-        for packet in packets:
-            out.append(step)
-            out += struct.pack(">H", len(packet)) + packet
-        return bytes(out)
-
+    frames = step_frames
     files = {}
     for mode, tag, name in ((0, "plain", "control-plain.json"), (1, "tls_crypt", "tls-crypt.json")):
         vectors = load(name)["vectors"][2:]
@@ -250,6 +254,23 @@ def corpus_client_session():
     """The control_channel seeds (client_session.cc reads the same format): the captured server's
     TLS flight reaches the session's first key state, whose TLS session refuses it (a restart)."""
     return corpus_control_channel()
+
+
+def corpus_server_session():
+    """The start byte (0 stateful, 1 after the cookie), then (step, length, packet) frames (see
+    server_session.cc): the captured client's packets after its reset, in order, reversed with
+    duplicates, as notifications, and spread over more than the hand-window."""
+
+    frames = step_frames
+    vectors = load("control-plain.json")["vectors"][1:]
+    client = [bytes.fromhex(v["wire"]) for v in vectors if v["direction"] == "client->server"]
+    files = {}
+    for start, tag in ((0, "stateful"), (1, "after_cookie")):
+        files[f"{tag}_in_order.bin"] = frames(start, 1, client)
+        files[f"{tag}_reversed_dup.bin"] = frames(start, 3, client[::-1] + client[:2])
+        files[f"{tag}_notifications.bin"] = frames(start, 0x80 | 2, client)
+        files[f"{tag}_hand_window.bin"] = frames(start, 0x7F, client[:1] * 6)
+    return files
 
 
 # stateless_reset.cc's fixed cookie key, clock start (a slot boundary) and first source.
@@ -536,6 +557,7 @@ CORPORA = {
     "control_channel": corpus_control_channel,
     "key_state": corpus_key_state,
     "client_session": corpus_client_session,
+    "server_session": corpus_server_session,
     "stateless_reset": corpus_stateless_reset,
     "data_v2": corpus_data_v2,
     "control_packet": corpus_control_packet,

@@ -7,14 +7,10 @@
 #include <ctime>
 
 namespace ovpn::app {
-namespace {
-
-using config::ClientOptions;
-using config::ConnectionEntry;
 
 // Names from outside keep letters, digits and '_'; anything else becomes '_'. The names built
 // here are printed as OpenVPN prints them ("dns_server_-1_address_1" for a negative priority).
-std::string safe_name(std::string_view name) {
+std::string script_env_safe_name(std::string_view name) {
   std::string out(name);
   for (char& c : out) {
     const bool ok =
@@ -25,7 +21,7 @@ std::string safe_name(std::string_view name) {
 }
 
 // Values keep everything but control characters, which become '_'.
-std::string safe_value(std::string_view value) {
+std::string script_env_safe_value(std::string_view value) {
   std::string out(value);
   for (char& c : out) {
     const auto u = static_cast<unsigned char>(c);
@@ -34,16 +30,31 @@ std::string safe_value(std::string_view value) {
   return out;
 }
 
+// OpenVPN's time_string(): "YYYY-MM-DD hh:mm:ss" in local time.
+std::string script_time_ascii(int64_t unix_s, int32_t utc_offset_s) {
+  const time_t t = static_cast<time_t>(unix_s + utc_offset_s);
+  struct tm tm {};
+  if (gmtime_r(&t, &tm) == nullptr) return "";
+  char buf[32];
+  const size_t n = strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return std::string(buf, n);
+}
+
+namespace {
+
+using config::ClientOptions;
+using config::ConnectionEntry;
+
 class EnvWriter {
  public:
   explicit EnvWriter(ScriptEnv& env) : env_(env) {}
   void set(std::string_view name, std::string_view value) {
     if (name.empty()) return;
-    env_[std::string(name)] = safe_value(value);
+    env_[std::string(name)] = script_env_safe_value(value);
   }
   // For names that come from outside (setenv, certificate field names).
   void set_outside_name(std::string_view name, std::string_view value) {
-    set(safe_name(name), value);
+    set(script_env_safe_name(name), value);
   }
   void set(std::string_view name, uint64_t value) { set(name, std::to_string(value)); }
   void set_n(std::string_view prefix, size_t n, std::string_view value) {
@@ -267,16 +278,6 @@ void add_peer_cert(const PeerCertInfo& cert, EnvWriter& w) {
   }
 }
 
-// OpenVPN's time_string(): "YYYY-MM-DD hh:mm:ss" in local time.
-std::string time_ascii(int64_t unix_s, int32_t utc_offset_s) {
-  const time_t t = static_cast<time_t>(unix_s + utc_offset_s);
-  struct tm tm {};
-  if (gmtime_r(&t, &tm) == nullptr) return "";
-  char buf[32];
-  const size_t n = strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return std::string(buf, n);
-}
-
 void add_connection(const ScriptEnvInput& in, EnvWriter& w) {
   if (in.untrusted) {
     w.set(in.untrusted->ipv6 ? "untrusted_ip6" : "untrusted_ip", in.untrusted->ip);
@@ -288,7 +289,7 @@ void add_connection(const ScriptEnvInput& in, EnvWriter& w) {
   if (!in.signal.empty()) w.set("signal", in.signal);
   if (in.time_unix) {
     w.set("time_unix", std::to_string(*in.time_unix));
-    w.set("time_ascii", time_ascii(*in.time_unix, in.utc_offset_s));
+    w.set("time_ascii", script_time_ascii(*in.time_unix, in.utc_offset_s));
   }
   if (!in.username.empty()) w.set("username", in.username);
   // script-security 3 (SSEC_PW_ENV) is what lets passwords into scripts' environments.

@@ -137,6 +137,16 @@ ScriptEnv build_script_env(ScriptType type, const ScriptEnvInput& input);
 std::vector<std::string> script_positional_args(ScriptType type, const ScriptEnvInput& input,
                                                 uint32_t tls_depth = 0);
 
+// Names from outside keep letters, digits and '_'; anything else becomes '_'.
+// Thread: any (pure).
+std::string script_env_safe_name(std::string_view name);
+// Values keep everything but control characters, which become '_'.
+// Thread: any (pure).
+std::string script_env_safe_value(std::string_view value);
+// OpenVPN's time_ascii: "YYYY-MM-DD hh:mm:ss" in the time zone `utc_offset_s` from UTC.
+// Thread: any (pure).
+std::string script_time_ascii(int64_t unix_s, int32_t utc_offset_s);
+
 // "name=value" strings for execve.
 // Thread: any (pure).
 std::vector<std::string> env_strings(const ScriptEnv& env);

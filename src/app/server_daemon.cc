@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,6 +20,9 @@
 #include <random>
 
 #include "app/address_pool.h"
+#include "app/client_scripts.h"
+#include "app/inactivity_timer.h"
+#include "app/management_server.h"
 #include "app/net_setup.h"
 #include "app/privileges.h"
 #include "app/script_runner.h"
@@ -62,6 +66,12 @@ struct Client {
   bool established = false;
   int64_t connected_since = 0;
   std::string cipher;
+  control::KeyRotationStats keys_logged;  // what log_key_events() has reported so far
+  std::vector<std::pair<std::string, std::string>> peer_info;  // for the scripts
+  bool granted = false;  // accepted (after client-connect): client-disconnect runs at its end
+  std::optional<IpAddress> vpn_ipv4, vpn_ipv6;
+  dco::PeerStats stats;  // sampled every second (the engine forgets a peer when it expires)
+  std::optional<InactivityTimer> inactivity;
 };
 
 std::string client_name(const Client& c) {
@@ -69,7 +79,8 @@ std::string client_name(const Client& c) {
          c.remote.to_string();
 }
 
-class ServerDaemon {
+// The daemon answers the management interface (management::Handler) itself.
+class ServerDaemon : private management::Handler {
  public:
   ServerDaemon(const config::ServerOptions& options, const ServerRunSettings& settings)
       : options_(options), settings_(settings) {}
@@ -86,14 +97,35 @@ class ServerDaemon {
                         const control::NewSession& start, std::span<const uint8_t> packet,
                         dco::Dco& dco, uint64_t now);
   void handle_outcomes(Client& client, uint64_t now);
+  void log_key_events(Client& client);
   void authorize(Client& client, const control::NeedsAuthorization& who, uint64_t now);
   Status verify_user_pass(const Client& client, const control::NeedsAuthorization& who);
   void end_client(PeerId peer, const std::string& why);
+  // Thread: main (each blocks while its script runs).
+  ClientScriptFacts script_facts(const Client& client) const;
+  ClientScriptSettings script_settings() const;
+  Status client_connect(Client& client, std::optional<config::ClientConfig>& ccd,
+                        control::ClientGrant& grant);
+  void client_disconnect(const Client& client);
+  bool tls_crypt_v2_allowed(const Client& client, const control::NewSession& start);
+  // Samples every client's counters; ends the ones `inactive` says are idle.
+  void sample_clients(uint64_t now);
+  // crl-verify FILE: a changed file is read again before a new client's handshake.
+  void reload_crl_if_changed();
   void handshake_finished(Client& client);
   void on_signal(uint64_t now);
   void write_status();
   void write_pool_persist();
   ServerStatus status() const;
+  void report_state(const char* name, const char* description);
+  size_t kill_clients(const std::vector<PeerId>& peers, std::string_view notice = "RESTART");
+  // management::Handler
+  std::vector<std::string> status_lines(uint32_t version) override;
+  std::vector<management::ClientBytes> client_bytes() override;
+  size_t kill_by_common_name(std::string_view common_name) override;
+  size_t kill_by_address(const Endpoint& remote, management::LinkProto proto) override;
+  size_t kill_by_client_id(uint32_t client_id, std::string_view notice) override;
+  void raise_signal(int signo) override;
 
   const config::ServerOptions& options_;
   const ServerRunSettings& settings_;
@@ -113,14 +145,28 @@ class ServerDaemon {
   std::vector<uint8_t> reply_;
   uint64_t status_at_ = kNever;
   uint64_t persist_at_ = 0;  // ifconfig-pool-persist is written every interval, and at exit
+  uint64_t sample_at_ = 0;
+  int64_t started_at_ = ::time(nullptr);
+  std::pair<timespec, off_t> crl_seen_{};  // the CRL file's mtime and size as last read
   Stop stop_ = Stop::kNone;
+  std::unique_ptr<management::Server> management_;  // management: the socket and its clients
 };
 
 Status ServerDaemon::setup() {
+  // First, while no other thread runs: the unix socket is made under a process-wide umask.
+  if (options_.management) {
+    auto management = management::Server::listen(*options_.management, *this);
+    if (!management) return forward_error(std::move(management));
+    management_ = std::move(*management);
+  }
   const bool tcp = options_.transport.proto == config::ServerProto::kTcpServer;
   auto tls = make_server_tls(options_);
   if (!tls) return forward_error(std::move(tls));
   tls_ = std::move(*tls);
+  if (struct stat st{}; !options_.server_tls.crl_path.empty() &&
+                        ::stat(options_.server_tls.crl_path.c_str(), &st) == 0) {
+    crl_seen_ = {st.st_mtim, st.st_size};  // the CRL make_server_tls() took, read at start
+  }
   auto wrap = make_server_wrap(options_);
   if (!wrap) return forward_error(std::move(wrap));
   auto cookie = control::SessionCookie::create_random(options_.tls.hand_window_s);
@@ -169,6 +215,7 @@ Status ServerDaemon::setup() {
   }
   eo.listen = Endpoint(any, tcp ? 0 : options_.transport.port);
   eo.max_mss = engine::mss_for_mtu(options_.transport.tun_mtu);
+  eo.client_to_client = options_.clients.client_to_client;
   eo.udp_offload = settings_.udp_offload;
   eo.tun_offload = settings_.tun_offload;
   auto engine = engine::EngineDco::start(eo);
@@ -210,6 +257,7 @@ Status ServerDaemon::setup() {
   }
   if (auto st = drop_privileges(options_.scripts.user, options_.scripts.group); !st) return st;
   if (!options_.logging.status_file.empty()) status_at_ = monotonic_ms();
+  report_state("CONNECTED", "SUCCESS");
   return {};
 }
 
@@ -223,6 +271,8 @@ std::optional<PeerId> ServerDaemon::allocate_peer_id() const {
 Client* ServerDaemon::start_session(std::unique_ptr<Client> client, control::TlsWrapContext wrap,
                                     const control::NewSession& start,
                                     std::span<const uint8_t> packet, dco::Dco& dco, uint64_t now) {
+  if (!tls_crypt_v2_allowed(*client, start)) return nullptr;
+  reload_crl_if_changed();
   auto config = make_server_session_config(options_, client->tcp, !client->remote.is_v4());
   config.peer_id = client->peer;
   config.remote = client->remote;
@@ -396,46 +446,18 @@ void ServerDaemon::handshake_finished(Client& c) {
 Status ServerDaemon::verify_user_pass(const Client& c, const control::NeedsAuthorization& who) {
   const auto& policy = options_.clients;
   if (policy.auth_user_pass_verify.empty()) return {};
-  ScriptRun run;
-  run.option = "auth-user-pass-verify";
-  run.command = policy.auth_user_pass_verify;
-  run.working_dir = options_.cd_dir;
-  run.env["script_type"] = "user-pass-verify";
-  run.env["common_name"] = who.common_name;
-  run.env["untrusted_ip"] = c.remote.address().to_string();
-  run.env["untrusted_port"] = std::to_string(c.remote.port());
-  run.env["username"] = who.username;
-  std::string file;
-  if (policy.auth_verify_method == config::AuthVerifyMethod::kViaEnv) {
-    run.env["password"] = who.password;
-  } else {
-    // via-file: the username and password in a file only we can read, removed afterwards.
-    const std::string dir = policy.tmp_dir.empty() ? "/tmp" : policy.tmp_dir;
-    file = dir + "/ovpnd_up_XXXXXX";
-    const int fd = ::mkstemp(file.data());
-    if (fd < 0) return io::errno_error(errno, "auth-user-pass-verify: temporary file", dir);
-    const std::string text = who.username + "\n" + who.password + "\n";
-    const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    ::close(fd);
-    if (!written) {
-      ::unlink(file.c_str());
-      return make_error(Errc::kIo, "auth-user-pass-verify: cannot write the temporary file");
-    }
-    run.args.push_back(file);
-  }
-  auto result = run_script(run, options_.scripts.script_security);
-  if (!file.empty()) ::unlink(file.c_str());
-  if (!result) return forward_error(std::move(result));
-  if (!result->succeeded()) {
-    return make_error(Errc::kAuthFailed, "Auth Username/Password verification failed");
-  }
-  return {};
+  ClientScriptFacts facts = script_facts(c);
+  facts.common_name = who.common_name;
+  facts.username = who.username;
+  return run_user_pass_verify(policy.auth_user_pass_verify, policy.auth_verify_method, facts,
+                              who.password, script_settings());
 }
 
 void ServerDaemon::authorize(Client& c, const control::NeedsAuthorization& who, uint64_t now) {
   const auto& policy = options_.clients;
   c.username = who.username;
   c.common_name = who.common_name;
+  c.peer_info = who.peer_info.entries();
   if (policy.username_as_common_name && !who.username.empty()) c.common_name = who.username;
   auto refuse = [&](const std::string& why) {
     OVPN_LOG(kLog, LogLevel::kWarn, "%s: %s", client_name(c).c_str(), why.c_str());
@@ -444,6 +466,11 @@ void ServerDaemon::authorize(Client& c, const control::NeedsAuthorization& who, 
   if (auto st = verify_user_pass(c, who); !st) {
     refuse("TLS Auth Error: " + st.error().message);
     return;
+  }
+  if (!policy.auth_user_pass_verify.empty()) {
+    OVPN_LOG(kLog, LogLevel::kInfo,
+             "%s TLS: Username/Password authentication succeeded for username '%s'",
+             client_name(c).c_str(), who.username.c_str());
   }
   // One session per certificate, unless duplicate-cn: the newer one wins.
   if (!policy.duplicate_cn && !c.common_name.empty()) {
@@ -495,11 +522,43 @@ void ServerDaemon::authorize(Client& c, const control::NeedsAuthorization& who, 
     refuse(grant.error().message);
     return;
   }
+  if (auto st = client_connect(c, ccd, *grant); !st) {
+    refuse(st.error().message);
+    return;
+  }
+  c.vpn_ipv4 = grant->vpn_ipv4;
+  c.vpn_ipv6 = grant->vpn_ipv6;
+  c.granted = true;
+  if (policy.inactive_s != 0) c.inactivity.emplace(policy.inactive_s, policy.inactive_bytes, now);
   static_cast<void>(c.session->accept(std::move(*grant), now));
+}
+
+// Renegotiations as log lines, worded as stock OpenVPN's server words them ("TLS: soft reset"
+// when it starts one, "Control Channel: TLS ..." per completed handshake).
+void ServerDaemon::log_key_events(Client& c) {
+  const control::KeyRotationStats& now = c.session->rotation_stats();
+  control::KeyRotationStats& seen = c.keys_logged;
+  const std::string name = client_name(c);
+  for (; seen.started_by_us < now.started_by_us; ++seen.started_by_us) {
+    OVPN_LOG(kLog, LogLevel::kInfo, "%s TLS: soft reset, renegotiation started by the server",
+             name.c_str());
+  }
+  for (; seen.started_by_peer < now.started_by_peer; ++seen.started_by_peer) {
+    OVPN_LOG(kLog, LogLevel::kInfo, "%s TLS: renegotiation started by the client", name.c_str());
+  }
+  for (; seen.renegotiations < now.renegotiations; ++seen.renegotiations) {
+    OVPN_LOG(kLog, LogLevel::kInfo,
+             "%s Control Channel: TLS renegotiation complete, primary key id %u", name.c_str(),
+             c.session->primary_key_id().value());
+  }
+  for (; seen.failed_renegotiations < now.failed_renegotiations; ++seen.failed_renegotiations) {
+    OVPN_LOG(kLog, LogLevel::kWarn, "%s TLS: renegotiation failed", name.c_str());
+  }
 }
 
 void ServerDaemon::handle_outcomes(Client& c, uint64_t now) {
   const PeerId peer = c.peer;
+  log_key_events(c);
   // Until none is left: authorize() raises more (Established, or the end of a refused client).
   for (auto outcomes = c.session->take_outcomes(); !outcomes.empty();
        outcomes = c.session->take_outcomes()) {
@@ -512,8 +571,12 @@ void ServerDaemon::handle_outcomes(Client& c, uint64_t now) {
         c.established = true;
         c.connected_since = ::time(nullptr);
         c.cipher = crypto::cipher_name(e->cipher);
-        OVPN_LOG(kLog, LogLevel::kInfo, "%s Peer Connection Initiated, peer-id %u, cipher '%s'",
-                 client_name(c).c_str(), peer.value(), c.cipher.c_str());
+        // Worded as stock OpenVPN words it: log watchers look for these lines.
+        OVPN_LOG(kLog, LogLevel::kInfo, "%s Data Channel: cipher '%s', peer-id: %u",
+                 client_name(c).c_str(), c.cipher.c_str(), peer.value());
+        OVPN_LOG(kLog, LogLevel::kInfo, "%s Control Channel: TLS handshake complete",
+                 client_name(c).c_str());
+        OVPN_LOG(kLog, LogLevel::kInfo, "%s Peer Connection Initiated", client_name(c).c_str());
       } else if (const auto* end = std::get_if<control::SessionEnded>(&outcome)) {
         end_client(peer, std::string(control::end_reason_name(end->reason)) +
                              (end->detail.empty() ? "" : ": " + end->detail));
@@ -532,7 +595,132 @@ void ServerDaemon::end_client(PeerId peer, const std::string& why) {
   if (!c->tcp) by_remote_.erase(c->remote);
   if (c->lease && pool_) pool_->release(c->lease->index);
   OVPN_LOG(kLog, LogLevel::kInfo, "%s: %s", client_name(*c).c_str(), why.c_str());
+  if (c->granted) {
+    if (auto info = engine_->peer_get(c->peer)) c->stats = info->stats;
+    client_disconnect(*c);
+  }
   c->session.reset();  // deletes the peer in the engine (closing a TCP connection)
+}
+
+ClientScriptSettings ServerDaemon::script_settings() const {
+  return {.script_security = options_.scripts.script_security,
+          .tmp_dir = options_.clients.tmp_dir,
+          .working_dir = options_.cd_dir};
+}
+
+ClientScriptFacts ServerDaemon::script_facts(const Client& c) const {
+  ClientScriptFacts f;
+  f.options = &options_;
+  f.config_path = settings_.config_path;
+  f.dev = engine_->ifname();
+  f.tun_mtu = options_.transport.tun_mtu;
+  f.tcp = c.tcp;
+  f.local_port = options_.transport.port;
+  f.common_name = c.common_name;
+  f.username = c.username;
+  f.remote = c.remote;
+  f.peer_id = c.peer.value();
+  f.peer_info = c.peer_info;
+  f.vpn_ipv4 = c.vpn_ipv4;
+  if (c.lease) f.vpn_ipv4_peer = c.lease->ipv4_peer;
+  f.vpn_ipv6 = c.vpn_ipv6;
+  f.time_unix = c.connected_since;
+  f.daemon_start_time = started_at_;
+  f.daemon_pid = ::getpid();
+  f.bytes_received = c.stats.link_rx.bytes;
+  f.bytes_sent = c.stats.link_tx.bytes;
+  f.time_duration = ::time(nullptr) - c.connected_since;
+  return f;
+}
+
+Status ServerDaemon::client_connect(Client& c, std::optional<config::ClientConfig>& ccd,
+                                    control::ClientGrant& grant) {
+  const std::string& command = options_.clients.client_connect;
+  if (command.empty()) return {};
+  ClientScriptFacts facts = script_facts(c);
+  facts.vpn_ipv4 = grant.vpn_ipv4;
+  facts.vpn_ipv6 = grant.vpn_ipv6;
+  auto written = run_client_connect(command, std::move(facts), script_settings());
+  if (!written) return forward_error(std::move(written));
+  if (!*written) return {};
+  // What the script wrote applies after the client-config-dir file.
+  if (!ccd) ccd.emplace();
+  config::merge_client_config(*ccd, std::move(**written));
+  for (const auto& w : ccd->warnings) OVPN_LOG(kLog, LogLevel::kWarn, "%s", w.c_str());
+  ccd->warnings.clear();
+  if (ccd->disable) return make_error(Errc::kAuthFailed, "client-connect: disabled");
+  if (auto st = config::check_client_config(*ccd, options_.network); !st) return st;
+  if (ccd->ifconfig_push && c.lease && pool_) {
+    pool_->release(c.lease->index);
+    c.lease.reset();
+  }
+  auto again = make_client_grant(options_, c.lease, &*ccd);
+  if (!again) return forward_error(std::move(again));
+  grant = std::move(*again);
+  return {};
+}
+
+void ServerDaemon::client_disconnect(const Client& c) {
+  const std::string& command = options_.clients.client_disconnect;
+  if (command.empty()) return;
+  if (auto st = run_client_disconnect(command, script_facts(c), script_settings()); !st) {
+    OVPN_LOG(kLog, LogLevel::kWarn, "%s: %s", client_name(c).c_str(), st.error().message.c_str());
+  }
+}
+
+bool ServerDaemon::tls_crypt_v2_allowed(const Client& c, const control::NewSession& start) {
+  const std::string& command = options_.clients.tls_crypt_v2_verify;
+  if (command.empty() || !start.client_key) return true;
+  auto st = run_tls_crypt_v2_verify(command, start.client_key->metadata, script_settings());
+  if (!st) {
+    OVPN_LOG(kLog, LogLevel::kWarn, "%s: tls-crypt-v2-verify: %s", c.remote.to_string().c_str(),
+             st.error().message.c_str());
+  }
+  return static_cast<bool>(st);
+}
+
+void ServerDaemon::sample_clients(uint64_t now) {
+  std::vector<PeerId> idle;
+  for (auto& [id, c] : clients_) {
+    if (!c->granted) continue;
+    if (auto info = engine_->peer_get(c->peer)) c->stats = info->stats;
+    const uint64_t total = c->stats.vpn_rx.bytes + c->stats.vpn_tx.bytes;
+    if (c->inactivity && c->inactivity->expired(total, now)) idle.push_back(c->peer);
+  }
+  for (PeerId peer : idle) end_client(peer, "Inactivity timeout (--inactive), disconnecting");
+}
+
+void ServerDaemon::reload_crl_if_changed() {
+  const config::ServerTlsOptions& o = options_.server_tls;
+  if (o.crl_path.empty() || o.crl_is_dir) return;
+  struct stat st {};
+  if (::stat(o.crl_path.c_str(), &st) != 0) return;  // kept: the last CRL read stays in force
+  const auto seen = crl_seen_;
+  crl_seen_ = {st.st_mtim, st.st_size};
+  if (seen.first.tv_sec == st.st_mtim.tv_sec && seen.first.tv_nsec == st.st_mtim.tv_nsec &&
+      seen.second == st.st_size) {
+    return;
+  }
+  config::RealFileSystem fs;
+  auto text = fs.read_file(o.crl_path, config::kMaxFileBytes);
+  if (!text) {
+    OVPN_LOG(kLog, LogLevel::kWarn, "crl-verify %s: not reloaded, the last one stays: %s",
+             o.crl_path.c_str(), text.error().message.c_str());
+    return;
+  }
+  config::ServerOptions changed = options_;
+  changed.server_tls.crl.text = std::move(*text);
+  auto tls = make_server_tls(changed);
+  if (!tls) {
+    OVPN_LOG(kLog, LogLevel::kWarn, "crl-verify %s: not reloaded, the last one stays: %s",
+             o.crl_path.c_str(), tls.error().message.c_str());
+    return;
+  }
+  tls_ = std::move(*tls);
+  for (auto& [id, c] : clients_) {
+    if (c->session) c->session->set_tls(tls_);
+  }
+  OVPN_LOG(kLog, LogLevel::kInfo, "crl-verify %s: reloaded", o.crl_path.c_str());
 }
 
 ServerStatus ServerDaemon::status() const {
@@ -563,6 +751,81 @@ ServerStatus ServerDaemon::status() const {
   }
   return s;
 }
+
+// The management interface's view (management_handler.h). Thread: main, as the daemon.
+void ServerDaemon::report_state(const char* name, const char* description) {
+  if (!management_) return;
+  management::StateEntry e;
+  e.time = ::time(nullptr);
+  e.name = name;
+  e.description = description;
+  if (options_.network.ifconfig) e.local_ip = options_.network.ifconfig->local.to_string();
+  if (options_.network.ifconfig_ipv6) {
+    e.local_ipv6 = options_.network.ifconfig_ipv6->local.to_string();
+  }
+  e.local_address = options_.transport.local_host;
+  e.local_port = std::to_string(options_.transport.port);
+  management_->set_state(std::move(e));
+}
+
+std::vector<std::string> ServerDaemon::status_lines(uint32_t version) {
+  return server_status_lines(status(), version);
+}
+
+std::vector<management::ClientBytes> ServerDaemon::client_bytes() {
+  std::vector<management::ClientBytes> out;
+  for (const auto& c : status().clients) {
+    out.push_back({c.client_id, c.bytes_received, c.bytes_sent});
+  }
+  return out;
+}
+
+// Each client is told `notice` (RESTART, as OpenVPN's management kill does), and ended.
+size_t ServerDaemon::kill_clients(const std::vector<PeerId>& peers, std::string_view notice) {
+  const uint64_t now = monotonic_ms();
+  size_t killed = 0;
+  for (PeerId peer : peers) {
+    auto it = clients_.find(peer.value());
+    if (it == clients_.end() || !it->second->session) continue;
+    Client& c = *it->second;
+    OVPN_LOG(kLog, LogLevel::kInfo, "%s: killed by the management interface",
+             client_name(c).c_str());
+    c.session->kill(now, notice);
+    ++killed;
+    handle_outcomes(c, now);  // the session's end: `c` is gone
+  }
+  return killed;
+}
+
+size_t ServerDaemon::kill_by_common_name(std::string_view common_name) {
+  std::vector<PeerId> peers;
+  for (const auto& [id, c] : clients_) {
+    if (c->session && !c->common_name.empty() && c->common_name == common_name) {
+      peers.push_back(c->peer);
+    }
+  }
+  return kill_clients(peers);
+}
+
+size_t ServerDaemon::kill_by_address(const Endpoint& remote, management::LinkProto proto) {
+  std::vector<PeerId> peers;
+  for (const auto& [id, c] : clients_) {
+    const bool proto_ok =
+        proto == management::LinkProto::kAny || c->tcp == (proto == management::LinkProto::kTcp);
+    if (c->session && proto_ok && c->remote == remote) peers.push_back(c->peer);
+  }
+  return kill_clients(peers);
+}
+
+size_t ServerDaemon::kill_by_client_id(uint32_t client_id, std::string_view notice) {
+  auto it = clients_.find(client_id);
+  if (it == clients_.end()) return 0;
+  return kill_clients({it->second->peer}, notice);
+}
+
+// The signal is raised on this thread, which blocks it: signalfd reads it in the next loop turn,
+// and on_signal() handles it as one from outside.
+void ServerDaemon::raise_signal(int signo) { static_cast<void>(::raise(signo)); }
 
 void ServerDaemon::write_pool_persist() {
   const std::string& file = options_.network.pool_persist_file;
@@ -597,10 +860,11 @@ void ServerDaemon::on_signal(uint64_t now) {
       const bool restart = info.ssi_signo == SIGHUP || info.ssi_signo == SIGUSR1;
       OVPN_LOG(kLog, LogLevel::kInfo, "%s[hard,] received, process %s",
                ::strsignal(static_cast<int>(info.ssi_signo)), restart ? "restarting" : "exiting");
-      // explicit-exit-notify: connected clients are told to reconnect.
-      const bool notify = options_.transport.explicit_exit_notify != 0;
+      // explicit-exit-notify: connected clients are told to reconnect (2: to the next server).
+      const uint32_t notify = options_.transport.explicit_exit_notify;
+      const std::string_view notice = notify == 0 ? "" : notify == 1 ? "RESTART" : "RESTART,[N]";
       for (auto& [id, c] : clients_) {
-        if (c->session) c->session->kill(now, notify);
+        if (c->session) c->session->kill(now, notice);
       }
       stop_ = restart ? Stop::kRestart : Stop::kExit;
       return;
@@ -639,6 +903,7 @@ ServerRunResult ServerDaemon::run() {
     fds.push_back({engine_->notification_fd(), POLLIN, 0});
     fds.push_back({listener_.get(), POLLIN, 0});
     uint64_t deadline = status_at_;
+    if (management_) deadline = std::min(deadline, management_->next_timeout_ms());
     for (const auto& [id, c] : clients_) {
       if (c->tcp_link && !c->tcp_link->handed_over()) {
         fds.push_back({c->tcp_link->socket_fd(), POLLIN, 0});
@@ -648,6 +913,7 @@ ServerRunResult ServerDaemon::run() {
         if (auto t = c->session->next_timeout_ms()) deadline = std::min(deadline, *t);
       }
     }
+    if (management_) management_->add_pollfds(fds);
     const uint64_t now0 = monotonic_ms();
     const int timeout = deadline == kNever ? 1000
                         : deadline <= now0
@@ -659,11 +925,13 @@ ServerRunResult ServerDaemon::run() {
     if (stop_ != Stop::kNone) break;
     if (fds[1].revents != 0) on_notifications(now);
     if (listener_.valid() && fds[2].revents != 0) on_accept(now);
-    for (size_t i = 3; i < fds.size(); ++i) {
+    const size_t clients_end = 3 + fd_peer.size();  // the management socket's entries follow
+    for (size_t i = 3; i < clients_end; ++i) {
       if (fds[i].revents == 0) continue;
       auto it = clients_.find(fd_peer[i - 3]);
       if (it != clients_.end() && it->second->tcp_link) on_tcp_readable(*it->second, now);
     }
+    if (management_) management_->service(std::span<const pollfd>(fds).subspan(clients_end), now);
     // Timers of every session that is due.
     std::vector<uint32_t> due;
     for (const auto& [id, c] : clients_) {
@@ -676,6 +944,10 @@ ServerRunResult ServerDaemon::run() {
       it->second->session->poll(now);
       handle_outcomes(*it->second, now);
     }
+    if (now >= sample_at_) {
+      sample_clients(now);
+      sample_at_ = now + 1000;
+    }
     if (now >= status_at_) {
       write_status();
       status_at_ = now + uint64_t{std::max(options_.logging.status_interval_s, 1u)} * 1000;
@@ -685,8 +957,14 @@ ServerRunResult ServerDaemon::run() {
       persist_at_ = now + uint64_t{options_.network.pool_persist_interval_s} * 1000;
     }
   }
+  if (stop_ == Stop::kRestart) report_state("RECONNECTING", "restart");
+  if (stop_ != Stop::kRestart) report_state("EXITING", stop_ == Stop::kFail ? "failure" : "exit");
   if (options_.network.pool_persist_interval_s != 0) write_pool_persist();
-  clients_.clear();
+  // Each client's end as at any other time (client-disconnect runs, the lease is returned).
+  while (!clients_.empty()) {
+    end_client(PeerId::make(clients_.begin()->first).value(),
+               stop_ == Stop::kRestart ? "server restarting" : "server exiting");
+  }
   by_remote_.clear();
   if (net_) static_cast<void>(net_->teardown());
   engine_.reset();

@@ -3,6 +3,7 @@
 #include "config/ccd.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "config/config_reader.h"
 #include "config/ip_math.h"
@@ -184,6 +185,22 @@ Expected<ClientConfig> read_client_config(std::string_view text, const std::stri
   auto options = read_config_text(text, name, fs);
   if (!options) return forward_error(std::move(options));
   return build_client_config(*options);
+}
+
+void merge_client_config(ClientConfig& into, ClientConfig later) {
+  into.disable = into.disable || later.disable;
+  if (later.ifconfig_push) {
+    into.ifconfig_push = later.ifconfig_push;
+    into.ifconfig_push_where = later.ifconfig_push_where;
+  }
+  if (later.ifconfig_ipv6_push) into.ifconfig_ipv6_push = later.ifconfig_ipv6_push;
+  auto append = [](auto& to, auto& from) {
+    to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+  };
+  append(into.iroutes, later.iroutes);
+  append(into.iroutes_ipv6, later.iroutes_ipv6);
+  append(into.push_edits, later.push_edits);
+  append(into.warnings, later.warnings);
 }
 
 Status check_client_config(const ClientConfig& ccd, const ServerNetwork& network) {

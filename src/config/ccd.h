@@ -76,6 +76,12 @@ Expected<ClientConfig> read_client_config(std::string_view text, const std::stri
 // Thread: any (pure).
 Expected<ClientConfig> build_client_config(const OptionList& options);
 
+// Applies `later` over `into`, as OpenVPN reads a client-connect script's file after the
+// client-config-dir file: addresses and `disable` it sets replace those before, iroutes and push
+// edits are appended.
+// Thread: any (pure).
+void merge_client_config(ClientConfig& into, ClientConfig later);
+
 // Checks a client's addresses against the server's network: with `server` and topology subnet
 // an ifconfig-push address must lie in the server's network (OpenVPN refuses it otherwise), and
 // its second address must be a netmask.

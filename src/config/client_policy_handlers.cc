@@ -1,6 +1,7 @@
 // Options of how a server admits its clients and what it runs for them: client-config-dir,
 // duplicate-cn, max-clients, client-to-client, rate limits, certificate and user/password checks,
-// client-connect / client-disconnect scripts and the per-client inactivity timeout.
+// client-connect / client-disconnect / tls-crypt-v2-verify scripts and the per-client inactivity
+// timeout.
 
 #include "config/server_handlers.h"
 
@@ -94,6 +95,10 @@ const H kTable[] = {
     {"client-disconnect", 1, 1, Inline::kNo,
      [](const Option& o, OptionContext&, ClientPolicy& c) {
        return set_command(o, c.client_disconnect);
+     }},
+    {"tls-crypt-v2-verify", 1, 1, Inline::kNo,
+     [](const Option& o, OptionContext&, ClientPolicy& c) {
+       return set_command(o, c.tls_crypt_v2_verify);
      }},
     {"inactive", 1, 2, Inline::kNo,
      [](const Option& o, OptionContext&, ClientPolicy& c) -> Status {

@@ -139,7 +139,6 @@ constexpr KnownOption kKnownServer[] = {
     {"auth-gen-token", Disposition::kUnsupported, kServerNotYet},
     {"auth-gen-token-secret", Disposition::kUnsupported, kServerNotYet},
     {"auth-user-pass-optional", Disposition::kUnsupported, kServerNotYet},
-    {"tls-crypt-v2-verify", Disposition::kUnsupported, kServerNotYet},
     {"stale-routes-check", Disposition::kUnsupported, kServerNotYet},
     {"client-crresponse", Disposition::kUnsupported, kServerNotYet},
     {"x509-username-field", Disposition::kUnsupported, kServerNotYet},

@@ -252,6 +252,7 @@ Status ServerBuilder::check_clients() {
       {"auth-user-pass-verify", &c.auth_user_pass_verify},
       {"client-connect", &c.client_connect},
       {"client-disconnect", &c.client_disconnect},
+      {"tls-crypt-v2-verify", &c.tls_crypt_v2_verify},
       {"up", &out_.scripts.up},
       {"down", &out_.scripts.down},
       {"route-up", &out_.scripts.route_up},
@@ -263,6 +264,9 @@ Status ServerBuilder::check_clients() {
       warn_at(name, "will not run: scripts need script-security 2 or higher (it is " +
                         std::to_string(security) + ")");
     }
+  }
+  if (!c.tls_crypt_v2_verify.empty() && out_.tls.wrap != TlsWrapMode::kTlsCryptV2) {
+    warn_at("tls-crypt-v2-verify", "has no effect without tls-crypt-v2");
   }
   if (!c.auth_user_pass_verify.empty() && c.auth_verify_method == AuthVerifyMethod::kViaEnv &&
       security == 2) {

@@ -124,7 +124,8 @@ struct ClientPolicy {
   std::string auth_user_pass_verify;  // the command, as written; "": none
   AuthVerifyMethod auth_verify_method = AuthVerifyMethod::kViaEnv;
   std::string client_connect, client_disconnect;  // commands, as written
-  uint32_t inactive_s = 0;                        // inactive N [BYTES] per client; 0: off
+  std::string tls_crypt_v2_verify;  // command: checks a tls-crypt-v2 client key's metadata
+  uint32_t inactive_s = 0;          // inactive N [BYTES] per client; 0: off
   uint64_t inactive_bytes = 0;
   std::string tmp_dir;  // tmp-dir, for via-file and client-connect files; "": /tmp
 };

@@ -44,7 +44,7 @@ struct KeyRotationConfig {
 };
 
 struct KeyRotationStats {
-  uint64_t started_by_us = 0;   // renegotiations we started (reneg-sec, key swap, renegotiate())
+  uint64_t started_by_us = 0;    // renegotiations we started (reneg-sec, key swap, renegotiate())
   uint64_t started_by_peer = 0;  // the peer's soft resets that started one
   uint64_t renegotiations = 0;   // key states that became primary after key id 0
   uint64_t failed_renegotiations = 0;

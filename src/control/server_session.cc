@@ -326,12 +326,12 @@ void ServerSession::send_auth_failed(const std::string& reason, EndReason end, u
   flush(now_ms);
 }
 
-void ServerSession::kill(uint64_t now_ms, bool restart) {
+void ServerSession::kill(uint64_t now_ms, std::string_view notice) {
   if (phase_ == Phase::kDone) return;
-  if (restart && phase_ == Phase::kConnected && keys_.primary()->send_message("RESTART")) {
-    flush(now_ms);
-  }
-  finish(EndReason::kKilled, restart ? "RESTART sent" : "");
+  const bool told = !notice.empty() && phase_ == Phase::kConnected &&
+                    static_cast<bool>(keys_.primary()->send_message(notice));
+  if (told) flush(now_ms);
+  finish(EndReason::kKilled, told ? std::string(notice) + " sent" : std::string());
 }
 
 void ServerSession::finish(EndReason reason, std::string detail) {

@@ -147,10 +147,14 @@ class ServerSession {
   // The answer to NeedsAuthorization. kInvalidArgument in another phase.
   Status accept(ClientGrant grant, uint64_t now_ms);
   Status reject(const std::string& reason, uint64_t now_ms);
-  // Ends the session at once (the peer is deleted). With `restart`, a connected client is told
-  // RESTART first (a server going down with explicit-exit-notify).
-  void kill(uint64_t now_ms, bool restart = false);
+  // Ends the session at once (the peer is deleted). A connected client is first sent `notice`
+  // when it is not empty: "RESTART" (a server going down with explicit-exit-notify, the
+  // management's kill), "RESTART,[N]" (go to the next server), "HALT" (stop).
+  void kill(uint64_t now_ms, std::string_view notice = {});
   Status renegotiate(uint64_t now_ms);
+  // The TLS context of the key states made from now on (renegotiations): a reloaded CRL then
+  // applies to connected clients at their next renegotiation, as in stock OpenVPN.
+  void set_tls(std::shared_ptr<const TlsContext> tls) noexcept { tls_ = std::move(tls); }
 
   std::vector<ServerOutcome> take_outcomes();
   Phase phase() const noexcept { return phase_; }

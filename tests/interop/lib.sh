@@ -325,3 +325,55 @@ transfer() {
     die "transfer to $1: checksum differs"
   fi
 }
+
+# ---- Several stock clients at once (server_clients.sh) ------------------------------------------
+
+# make_client_cert DIR CN: one more client certificate (clientAuth, CN=CN) from make_pki's CA, as
+# DIR/CN.crt and DIR/CN.key.
+make_client_cert() {
+  local d=$1 cn=$2
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyAgreement\nextendedKeyUsage=clientAuth\n' \
+    >"$d/$cn.ext"
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$d/$cn.key" -out "$d/$cn.csr" -subj "/CN=$cn" >>"$d/pki.out" 2>&1 ||
+    die "$cn key: $(cat "$d/pki.out")"
+  openssl x509 -req -in "$d/$cn.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 30 -extfile "$d/$cn.ext" -out "$d/$cn.crt" >>"$d/pki.out" 2>&1 ||
+    die "$cn cert: $(cat "$d/pki.out")"
+}
+
+# NAMED_PID[NAME]: the stock clients start_named_client started, by name.
+declare -gA NAMED_PID=()
+
+# start_named_client NAME: stock openvpn with $WORK/NAME.conf in namespace NAME, log
+# $WORK/NAME.log (truncated first); the pid is openvpn's own, in NAMED_PID[NAME].
+start_named_client() {
+  : >"$WORK/$1.log"
+  (cd "$WORK" && exec ip netns exec "${NS_PREFIX}$1" ./ovpn-stock --config "$1.conf") \
+    >>"$WORK/$1.log" 2>&1 &
+  NAMED_PID[$1]=$!
+  PIDS+=("$!")
+}
+
+# wait_named_connected NAME [TIMEOUT]: waits (default 20 s) for the readiness line in NAME's log;
+# sets WAITED (seconds). Fails if the client exits or on timeout.
+wait_named_connected() {
+  local t0
+  t0=$(now)
+  for _ in $(seq $((${2:-20} * 20))); do
+    if [ "$(count_lines "$WORK/$1.log" "$READY")" -ge 1 ]; then
+      WAITED=$(since "$t0")
+      return 0
+    fi
+    alive "${NAMED_PID[$1]}" || die "client $1 exited before readiness"
+    sleep 0.05
+  done
+  die "no readiness ('$READY') in $1's log within ${2:-20} s"
+}
+
+# stop_named_client NAME SIGNAL [TIMEOUT]: signals the client, which must exit within TIMEOUT
+# (default 5) s; sets STOP_RC and STOP_SECS.
+stop_named_client() {
+  stop_pid "${NAMED_PID[$1]}" "$2" "${3:-5}" || die "client $1 did not exit within ${3:-5} s of SIG$2"
+  unset "NAMED_PID[$1]"
+}

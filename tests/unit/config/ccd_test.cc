@@ -152,6 +152,30 @@ TEST(ClientPushList, RoutesToTheClientsOwnNetworksAreLeftOut) {
                "route-ipv6 fd00:50::/48 fd00::9", "route-ipv6 fd00:51::/48"}));
 }
 
+TEST(ClientConfigDir, ClientConnectFileAppliesAfterTheCcdFile) {
+  ClientConfig into = read_ok(
+      "ifconfig-push 10.8.0.20 255.255.255.0\n"
+      "iroute 10.66.0.0 255.255.255.0\n"
+      "push \"route 10.1.0.0 255.255.0.0\"\n");
+  merge_client_config(into, read_ok("ifconfig-push 10.8.0.30 255.255.255.0\n"
+                                    "ifconfig-ipv6-push fd88::30/64\n"
+                                    "iroute 10.67.0.0 255.255.255.0\n"
+                                    "push-reset\n"));
+  ASSERT_TRUE(into.ifconfig_push);
+  EXPECT_EQ(into.ifconfig_push->local, ip("10.8.0.30"));
+  ASSERT_TRUE(into.ifconfig_ipv6_push);
+  EXPECT_EQ(into.ifconfig_ipv6_push->local, ip("fd88::30"));
+  EXPECT_EQ(into.iroutes, (std::vector<IpPrefix>{prefix("10.66.0.0/24"), prefix("10.67.0.0/24")}));
+  ASSERT_EQ(into.push_edits.size(), 2u);
+  EXPECT_EQ(into.push_edits[1].kind, PushEditKind::kReset);
+  EXPECT_FALSE(into.disable);
+
+  // What the later file does not set stays; `disable` there wins.
+  merge_client_config(into, read_ok("disable\n"));
+  EXPECT_TRUE(into.disable);
+  EXPECT_EQ(into.ifconfig_push->local, ip("10.8.0.30"));
+}
+
 TEST(ClientConfigDir, AddressChecksAgainstTheServer) {
   auto built = test::build_server_text(test::kMinimalServer);
   ASSERT_TRUE(built) << built.error().message;

@@ -509,6 +509,18 @@ TEST(ServerOptions, ScriptSecurityWarnings) {
   EXPECT_TRUE(contains(warnings[0], "via-env passes the password only with script-security 3"));
 }
 
+TEST(ServerOptions, TlsCryptV2Verify) {
+  Warnings warnings;
+  const ServerOptions o =
+      with("script-security 2\ntls-crypt-v2 v2s.key\ntls-crypt-v2-verify \"/bin/check v2\"\n",
+           &warnings);
+  EXPECT_EQ(o.clients.tls_crypt_v2_verify, "/bin/check v2");
+  EXPECT_TRUE(warnings.empty()) << warnings[0];
+  with("script-security 2\ntls-crypt-v2-verify /bin/check\n", &warnings);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_TRUE(contains(warnings[0], "tls-crypt-v2-verify: has no effect without tls-crypt-v2"));
+}
+
 TEST(ServerOptions, ServerTls) {
   Warnings warnings;
   const ServerOptions o = with(

@@ -355,7 +355,7 @@ TEST(ServerSession, ClientExitEndsTheSessionAtOnce) {
 TEST(ServerSession, KillWithRestartTellsTheClient) {
   Loop l;
   ASSERT_TRUE(l.run_to_connected());
-  l.server->kill(l.now, true);
+  l.server->kill(l.now, "RESTART");
   ASSERT_TRUE(l.run([&] { return l.client_outcomes.size() >= 2; }, 5000));
   const auto* r = std::get_if<Restart>(&l.client_outcomes[1]);
   ASSERT_NE(r, nullptr);
