@@ -123,6 +123,7 @@ int server_main(const std::vector<std::string>& args,
   settings.udp_offload = client_settings.udp_offload;
   settings.tun_offload = client_settings.tun_offload;
   bool logging_set = false;
+  ovpn::app::ServerPersistent persistent;
   for (;;) {
     ovpn::config::RealFileSystem fs;
     auto list = ovpn::config::read_command_line(args, fs);
@@ -150,7 +151,7 @@ int server_main(const std::vector<std::string>& args,
     OVPN_LOG(kLog, ovpn::LogLevel::kInfo,
              "%s: OpenVPN 2.6 server, data channel in the offload engine",
              ovpn::app::kOvpndVersion);
-    const auto result = ovpn::app::run_server(options, settings);
+    const auto result = ovpn::app::run_server(options, settings, persistent);
     if (!result.restart) return result.status;
   }
 }

@@ -32,7 +32,7 @@ Expected<std::unique_ptr<Server>> Server::listen(const config::ManagementOptions
                                                  Handler& handler) {
   auto listener = listen_management(options);
   if (!listener) return forward_error(std::move(listener));
-  std::unique_ptr<Server> server(new Server(std::move(*listener), options.password, handler));
+  std::unique_ptr<Server> server(new Server(std::move(*listener), options, handler));
   server->pid_ = static_cast<long>(::getpid());
   OVPN_LOG(kLog, LogLevel::kInfo, "management interface listening on %s%s", server->where().c_str(),
            options.password.empty() ? "" : " (password)");
@@ -163,7 +163,7 @@ void Server::on_line(Connection& c, std::string_view line, uint64_t now_ms) {
   }
   const uint32_t bytecount_before = c.settings.bytecount_s;
   const Context context{pid_, history_};
-  send_lines(c, answer(parse_command(line), handler_, c.settings, context));
+  send_lines(c, answer(parse_command(line), *handler_, c.settings, context));
   if (c.settings.bytecount_s != bytecount_before) {
     c.bytecount_at_ms =
         c.settings.bytecount_s == 0 ? kNoTimeout : now_ms + uint64_t{c.settings.bytecount_s} * 1000;
@@ -178,7 +178,7 @@ void Server::send_byte_counts(uint64_t now_ms) {
   bool due = false;
   for (const auto& c : connections_) due |= c->fd.valid() && now_ms >= c->bytecount_at_ms;
   if (!due) return;
-  const auto lines = bytecount_lines(handler_.client_bytes());
+  const auto lines = bytecount_lines(handler_->client_bytes());
   for (auto& c : connections_) {
     if (!c->fd.valid() || now_ms < c->bytecount_at_ms) continue;
     send_lines(*c, lines);

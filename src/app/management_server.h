@@ -54,6 +54,9 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   const std::string& where() const noexcept { return listener_.where; }
+  const config::ManagementOptions& options() const noexcept { return options_; }
+  // The daemon of a new run (the server keeps its management interface across restarts).
+  void set_handler(Handler& handler) noexcept { handler_ = &handler; }
   size_t connections() const noexcept { return connections_.size(); }
 
   // Records the daemon's state and sends it (>STATE:) to the connections that asked for it.
@@ -77,8 +80,11 @@ class Server {
     uint64_t bytecount_at_ms = kNoTimeout;
     Settings settings;
   };
-  Server(Listener listener, std::string password, Handler& handler)
-      : listener_(std::move(listener)), password_(std::move(password)), handler_(handler) {}
+  Server(Listener listener, config::ManagementOptions options, Handler& handler)
+      : listener_(std::move(listener)),
+        options_(std::move(options)),
+        password_(options_.password),
+        handler_(&handler) {}
 
   void accept_all(uint64_t now_ms);
   void read_from(Connection& c, uint64_t now_ms);
@@ -89,8 +95,9 @@ class Server {
   void send_byte_counts(uint64_t now_ms);
 
   Listener listener_;
+  config::ManagementOptions options_;
   std::string password_;  // "": none
-  Handler& handler_;
+  Handler* handler_;
   std::vector<std::unique_ptr<Connection>> connections_;
   std::vector<StateEntry> history_;
   long pid_ = 0;

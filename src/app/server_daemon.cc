@@ -82,8 +82,9 @@ std::string client_name(const Client& c) {
 // The daemon answers the management interface (management::Handler) itself.
 class ServerDaemon : private management::Handler {
  public:
-  ServerDaemon(const config::ServerOptions& options, const ServerRunSettings& settings)
-      : options_(options), settings_(settings) {}
+  ServerDaemon(const config::ServerOptions& options, const ServerRunSettings& settings,
+               ServerPersistent& persistent)
+      : options_(options), settings_(settings), management_(persistent.management) {}
   ServerRunResult run();
 
  private:
@@ -149,16 +150,21 @@ class ServerDaemon : private management::Handler {
   int64_t started_at_ = ::time(nullptr);
   std::pair<timespec, off_t> crl_seen_{};  // the CRL file's mtime and size as last read
   Stop stop_ = Stop::kNone;
-  std::unique_ptr<management::Server> management_;  // management: the socket and its clients
+  // The management interface (the socket and its connections), kept across restarts.
+  std::unique_ptr<management::Server>& management_;
 };
 
 Status ServerDaemon::setup() {
   // First, while no other thread runs: the unix socket is made under a process-wide umask.
-  if (options_.management) {
+  if (!options_.management || (management_ && management_->options() != *options_.management)) {
+    management_.reset();
+  }
+  if (options_.management && !management_) {
     auto management = management::Server::listen(*options_.management, *this);
     if (!management) return forward_error(std::move(management));
     management_ = std::move(*management);
   }
+  if (management_) management_->set_handler(*this);
   const bool tcp = options_.transport.proto == config::ServerProto::kTcpServer;
   auto tls = make_server_tls(options_);
   if (!tls) return forward_error(std::move(tls));
@@ -974,9 +980,12 @@ ServerRunResult ServerDaemon::run() {
 
 }  // namespace
 
-ServerRunResult run_server(const config::ServerOptions& options,
-                           const ServerRunSettings& settings) {
-  ServerDaemon daemon(options, settings);
+ServerPersistent::ServerPersistent() = default;
+ServerPersistent::~ServerPersistent() = default;
+
+ServerRunResult run_server(const config::ServerOptions& options, const ServerRunSettings& settings,
+                           ServerPersistent& persistent) {
+  ServerDaemon daemon(options, settings, persistent);
   return daemon.run();
 }
 

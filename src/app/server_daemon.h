@@ -19,11 +19,25 @@
 // Thread: main. The engine's shards are the only other threads.
 
 #include <cstddef>
+#include <memory>
 #include <string>
 
 #include "config/server_options.h"
 
 namespace ovpn::app {
+
+namespace management {
+class Server;
+}
+
+// What outlives one run of the server, kept across SIGHUP/SIGUSR1 restarts as OpenVPN keeps it:
+// the management interface (its connections stay; its socket is not bound again after `user`
+// and `group` have given up the rights to). A run with other management options replaces it.
+struct ServerPersistent {
+  ServerPersistent();
+  ~ServerPersistent();
+  std::unique_ptr<management::Server> management;
+};
 
 struct ServerRunSettings {
   std::string config_path;
@@ -39,6 +53,7 @@ struct ServerRunResult {
 };
 
 // Thread: main.
-ServerRunResult run_server(const config::ServerOptions& options, const ServerRunSettings& settings);
+ServerRunResult run_server(const config::ServerOptions& options, const ServerRunSettings& settings,
+                           ServerPersistent& persistent);
 
 }  // namespace ovpn::app

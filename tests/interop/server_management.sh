@@ -8,7 +8,8 @@
 # `status 2` lists the client with its common name and virtual address; `bytecount 1` reports
 # growing counts while the client pings; `load-stats`; `kill client1` disconnects it (gone from
 # the status at once, the client logs the server's RESTART and reconnects); `kill IP:PORT`;
-# an unknown command; the socket is removed when the server exits.
+# an unknown command; `client-kill CID HALT` stops the client; a management session stays open
+# across SIGHUP (same socket); the socket is removed when the server exits.
 NS_PREFIX=oi-mg-
 SERVER=ovpnd
 CLIENT=openvpn
@@ -135,6 +136,25 @@ grep -q "^SUCCESS: 1 client(s) at address $real killed$" "$WORK/m5.out" ||
   die "kill $real: $(cat "$WORK/m5.out")"
 ! grep -q '^CLIENT_LIST,client1,' "$WORK/m5.out" || die "still listed after kill $real"
 echo "kill $real: ok"
+
+CONTEXT="client-kill HALT"
+wait_connected 3 20
+mgmt 0 "status 2" >"$WORK/m6.out" || die "$(cat "$WORK/m6.out")"
+cid=$(grep -E '^CLIENT_LIST,client1,' "$WORK/m6.out" | cut -d, -f11)
+[ -n "$cid" ] || die "the client is not listed again: $(cat "$WORK/m6.out")"
+mgmt 0 "client-kill $cid HALT" >"$WORK/m7.out" || die "$(cat "$WORK/m7.out")"
+grep -q '^SUCCESS: client-kill command succeeded$' "$WORK/m7.out" || die "$(cat "$WORK/m7.out")"
+wait_client_exit 10 || die "the client did not stop after HALT: $(tail -3 "$WORK/client.log")"
+echo "client-kill $cid HALT: the client stopped after $STOP_SECS s ($(grep -m1 -oE 'server-pushed-halt|HALT' "$WORK/client.log"))"
+
+CONTEXT="SIGHUP keeps the management interface"
+inode=$(stat -c %i "$SOCK")
+(sleep 1 && kill -HUP "$SERVER_PID") &
+mgmt 5 "state on" >"$WORK/m8.out" || die "the session did not survive SIGHUP: $(cat "$WORK/m8.out")"
+grep -qE '^>STATE:[0-9]+,RECONNECTING,' "$WORK/m8.out" || die "no RECONNECTING: $(cat "$WORK/m8.out")"
+grep -qE '^>STATE:[0-9]+,CONNECTED,SUCCESS,' "$WORK/m8.out" || die "no CONNECTED: $(cat "$WORK/m8.out")"
+[ "$(stat -c %i "$SOCK")" = "$inode" ] || die "the socket was made again"
+echo "SIGHUP: the management session stayed open (RECONNECTING, then CONNECTED), same socket"
 
 CONTEXT="stop"
 stop_client 5
