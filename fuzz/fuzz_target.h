@@ -68,6 +68,31 @@ inline bool within(std::span<const uint8_t> inner, std::span<const uint8_t> oute
   return in >= out && in - out <= outer.size() && inner.size() <= outer.size() - (in - out);
 }
 
+// The session targets' input after their first byte: frames of step (1) || length (2,
+// big-endian) || bytes, where a length past the end takes what is left; at most `max` frames.
+class StepFrames {
+ public:
+  StepFrames(const uint8_t* data, size_t size, size_t max) noexcept
+      : data_(data), size_(size), left_(max) {}
+  bool next(uint8_t& step, std::span<const uint8_t>& bytes) noexcept {
+    if (size_ - pos_ < 3 || left_ == 0) return false;
+    --left_;
+    step = data_[pos_];
+    const size_t len = size_t{data_[pos_ + 1]} << 8 | data_[pos_ + 2];
+    pos_ += 3;
+    const size_t n = len < size_ - pos_ ? len : size_ - pos_;
+    bytes = std::span<const uint8_t>(data_ + pos_, n);
+    pos_ += n;
+    return true;
+  }
+
+ private:
+  const uint8_t* data_;
+  size_t size_;
+  size_t pos_ = 0;
+  size_t left_;
+};
+
 #if defined(OVPN_FUZZ_REPLAY)
 using OneInput = int (*)(const uint8_t* data, size_t size);
 // Both defined in replay_main.cc.

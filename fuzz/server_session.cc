@@ -170,25 +170,15 @@ class Harness {
 OVPN_FUZZ_TARGET(server_session) {
   if (size < 1) return 0;
   const bool after_cookie = (data[0] & 1) != 0;
-  size_t pos = 1;
-  auto next_frame = [&](uint8_t& step, std::span<const uint8_t>& wire) {
-    if (size - pos < 3) return false;
-    step = data[pos];
-    const size_t len = size_t{data[pos + 1]} << 8 | data[pos + 2];
-    pos += 3;
-    const size_t n = len < size - pos ? len : size - pos;
-    wire = std::span<const uint8_t>(data + pos, n);
-    pos += n;
-    return true;
-  };
+  ovpn::fuzz::StepFrames frames(data + 1, size - 1, 257);
   uint8_t step = 0;
   std::span<const uint8_t> wire;
   Harness h;
   if (after_cookie) {
-    if (!next_frame(step, wire) || !h.start(true, wire)) return 0;
+    if (!frames.next(step, wire) || !h.start(true, wire)) return 0;
   } else if (!h.start(false, {})) {
     return 0;
   }
-  for (int packets = 0; packets < 256 && next_frame(step, wire); ++packets) h.step(step, wire);
+  while (frames.next(step, wire)) h.step(step, wire);
   return 0;
 }

@@ -359,15 +359,9 @@ class Harness {
 OVPN_FUZZ_TARGET(stateless_reset) {
   if (size < 1) return 0;
   Harness h(data[0]);
-  size_t pos = 1;
-  int packets = 0;
-  while (size - pos >= 3 && packets++ < 64) {
-    const uint8_t step = data[pos];
-    const size_t len = size_t{data[pos + 1]} << 8 | data[pos + 2];
-    pos += 3;
-    const size_t n = len < size - pos ? len : size - pos;
-    h.step(step, std::span<const uint8_t>(data + pos, n));
-    pos += n;
-  }
+  ovpn::fuzz::StepFrames frames(data + 1, size - 1, 64);
+  uint8_t step = 0;
+  std::span<const uint8_t> wire;
+  while (frames.next(step, wire)) h.step(step, wire);
   return 0;
 }

@@ -79,28 +79,32 @@ make_topology() {
   ip -n "${NS_PREFIX}srv" link set d0 up
 }
 
+# issue_cert DIR CN EKU NAME: an EC key and a certificate (CN=CN, extendedKeyUsage EKU) from the
+# CA in DIR, as DIR/NAME.key and DIR/NAME.crt.
+issue_cert() {
+  local d=$1 cn=$2 eku=$3 name=$4
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyAgreement\nextendedKeyUsage=%s\n' \
+    "$eku" >"$d/$cn.ext"
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$d/$name.key" -out "$d/$cn.csr" -subj "/CN=$cn" >>"$d/pki.out" 2>&1 ||
+    die "$cn key: $(cat "$d/pki.out")"
+  openssl x509 -req -in "$d/$cn.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 30 -extfile "$d/$cn.ext" -out "$d/$name.crt" >>"$d/pki.out" 2>&1 ||
+    die "$cn cert: $(cat "$d/pki.out")"
+}
+
 # make_pki DIR: an EC (prime256v1) CA, server (CN=server, serverAuth) and client (CN=client1,
 # clientAuth) certificates; tls-auth / tls-crypt keys (ta.key, tc.key); tls-crypt-v2 server and
 # client keys (v2s.key, v2c.key); the user/password checker (alice / secret) and its files.
 make_pki() {
-  local d=$1 name eku
+  local d=$1
   mkdir -p "$d"
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
     -keyout "$d/ca.key" -out "$d/ca.crt" -subj /CN=ovpnd-interop-ca \
     -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
     >>"$d/pki.out" 2>&1 || die "CA: $(cat "$d/pki.out")"
-  for name in server client1; do
-    eku=clientAuth
-    [ $name = server ] && eku=serverAuth
-    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyAgreement\nextendedKeyUsage=%s\n' \
-      $eku >"$d/$name.ext"
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-      -keyout "$d/${name%1}.key" -out "$d/$name.csr" -subj "/CN=$name" >>"$d/pki.out" 2>&1 ||
-      die "$name key: $(cat "$d/pki.out")"
-    openssl x509 -req -in "$d/$name.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
-      -days 30 -extfile "$d/$name.ext" -out "$d/${name%1}.crt" >>"$d/pki.out" 2>&1 ||
-      die "$name cert: $(cat "$d/pki.out")"
-  done
+  issue_cert "$d" server serverAuth server
+  issue_cert "$d" client1 clientAuth client
   {
     "$OPENVPN" --genkey secret "$d/ta.key" &&
       "$OPENVPN" --genkey secret "$d/tc.key" &&
@@ -330,17 +334,7 @@ transfer() {
 
 # make_client_cert DIR CN: one more client certificate (clientAuth, CN=CN) from make_pki's CA, as
 # DIR/CN.crt and DIR/CN.key.
-make_client_cert() {
-  local d=$1 cn=$2
-  printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyAgreement\nextendedKeyUsage=clientAuth\n' \
-    >"$d/$cn.ext"
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-    -keyout "$d/$cn.key" -out "$d/$cn.csr" -subj "/CN=$cn" >>"$d/pki.out" 2>&1 ||
-    die "$cn key: $(cat "$d/pki.out")"
-  openssl x509 -req -in "$d/$cn.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
-    -days 30 -extfile "$d/$cn.ext" -out "$d/$cn.crt" >>"$d/pki.out" 2>&1 ||
-    die "$cn cert: $(cat "$d/pki.out")"
-}
+make_client_cert() { issue_cert "$1" "$2" clientAuth "$2"; }
 
 # NAMED_PID[NAME]: the stock clients start_named_client started, by name.
 declare -gA NAMED_PID=()

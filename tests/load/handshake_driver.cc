@@ -37,6 +37,7 @@
 #include "config/file_system.h"
 #include "io/fd.h"
 #include "load_client.h"
+#include "load_target.h"
 
 namespace {
 
@@ -317,23 +318,13 @@ int main(int argc, char** argv) {
     ::setrlimit(RLIMIT_NOFILE, &fds);
   }
 
-  ovpn::config::RealFileSystem fs;
-  const std::vector<std::string> cli = {"--config", args.config};
-  auto list = ovpn::config::read_command_line(cli, fs);
-  auto built =
-      list ? ovpn::config::build_client_options(*list, fs)
-           : ovpn::Expected<ovpn::config::BuiltClientOptions>(ovpn::forward_error(std::move(list)));
-  if (!built) {
-    std::fprintf(stderr, "handshake_driver: %s\n", built.error().message.c_str());
+  auto target = ovpn::load::read_load_target(args.config);
+  if (!target) {
+    std::fprintf(stderr, "handshake_driver: %s\n", target.error().message.c_str());
     return 2;
   }
-  const auto& options = built->options;
+  const auto& options = target->options;
   const auto& entry = options.connection.entries.front();
-  const auto address = ovpn::IpAddress::parse(entry.remote_host);
-  if (entry.proto != ovpn::config::TransportProto::kUdp || !address) {
-    std::fprintf(stderr, "handshake_driver: the first remote must be UDP to an IP address\n");
-    return 2;
-  }
   auto tls = ovpn::app::make_client_tls(options.tls);
   if (!tls) {
     std::fprintf(stderr, "handshake_driver: %s\n", tls.error().message.c_str());
@@ -347,7 +338,7 @@ int main(int argc, char** argv) {
   ovpn::load::ClientSetup setup;
   setup.options = &options;
   setup.entry = &entry;
-  setup.server = ovpn::Endpoint(*address, entry.remote_port);
+  setup.server = target->server;
   setup.tls = std::move(*tls);
   setup.wrap_keys = &*keys;
   if (options.auth.auth_user_pass) {

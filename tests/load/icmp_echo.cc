@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "common/byteorder.h"
 #include "proto/inet_checksum.h"
 
 namespace ovpn::load {
@@ -13,12 +14,6 @@ constexpr uint8_t kProtoIcmp = 1;
 constexpr uint8_t kEchoRequest = 8;
 constexpr uint8_t kEchoReply = 0;
 
-void put16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-uint16_t get16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-
 }  // namespace
 
 std::vector<uint8_t> make_echo_request(const IpAddress& source, const IpAddress& destination,
@@ -26,21 +21,21 @@ std::vector<uint8_t> make_echo_request(const IpAddress& source, const IpAddress&
   std::vector<uint8_t> p(kIpHeader + kIcmpHeader + payload_size);
   uint8_t* ip = p.data();
   ip[0] = 0x45;  // version 4, 5 words
-  put16(ip + 2, static_cast<uint16_t>(p.size()));
-  put16(ip + 4, id);
+  store_be16(ip + 2, static_cast<uint16_t>(p.size()));
+  store_be16(ip + 4, id);
   ip[6] = 0x40;  // don't fragment
   ip[8] = 64;    // TTL
   ip[9] = kProtoIcmp;
   std::memcpy(ip + 12, source.bytes(), 4);
   std::memcpy(ip + 16, destination.bytes(), 4);
-  put16(ip + 10, proto::ipv4_header_checksum(std::span(ip, kIpHeader)));
+  store_be16(ip + 10, proto::ipv4_header_checksum(std::span(ip, kIpHeader)));
   uint8_t* icmp = ip + kIpHeader;
   icmp[0] = kEchoRequest;
-  put16(icmp + 4, id);
-  put16(icmp + 6, sequence);
+  store_be16(icmp + 4, id);
+  store_be16(icmp + 6, sequence);
   for (size_t i = 0; i < payload_size; ++i) icmp[kIcmpHeader + i] = static_cast<uint8_t>(i);
   const auto icmp_bytes = std::span<const uint8_t>(icmp, kIcmpHeader + payload_size);
-  put16(icmp + 2, proto::checksum_finish(proto::checksum_add(icmp_bytes)));
+  store_be16(icmp + 2, proto::checksum_finish(proto::checksum_add(icmp_bytes)));
   return p;
 }
 
@@ -57,7 +52,7 @@ bool is_echo_reply(std::span<const uint8_t> packet, const IpAddress& source,
     return false;
   }
   const uint8_t* icmp = packet.data() + ihl;
-  return icmp[0] == kEchoReply && get16(icmp + 4) == id && get16(icmp + 6) == sequence;
+  return icmp[0] == kEchoReply && load_be16(icmp + 4) == id && load_be16(icmp + 6) == sequence;
 }
 
 }  // namespace ovpn::load

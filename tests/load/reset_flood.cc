@@ -34,6 +34,7 @@
 #include "config/config_reader.h"
 #include "config/file_system.h"
 #include "io/fd.h"
+#include "load_target.h"
 #include "proto/control_packet.h"
 #include "proto/inet_checksum.h"
 
@@ -186,25 +187,16 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stderr);
     return 2;
   }
-  ovpn::config::RealFileSystem fs;
-  const std::vector<std::string> cli = {"--config", args.config};
-  auto list = ovpn::config::read_command_line(cli, fs);
-  auto built =
-      list ? ovpn::config::build_client_options(*list, fs)
-           : ovpn::Expected<ovpn::config::BuiltClientOptions>(ovpn::forward_error(std::move(list)));
-  if (!built) {
-    std::fprintf(stderr, "reset_flood: %s\n", built.error().message.c_str());
+  auto target = ovpn::load::read_load_target(args.config);
+  if (!target || !target->server.is_v4()) {
+    std::fprintf(
+        stderr, "reset_flood: %s\n",
+        target ? "the first remote must be an IPv4 address" : target.error().message.c_str());
     return 2;
   }
-  const auto& entry = built->options.connection.entries.front();
-  const auto address = ovpn::IpAddress::parse(entry.remote_host);
-  if (!address || !address->is_v4()) {
-    std::fprintf(stderr, "reset_flood: the first remote must be an IPv4 address\n");
-    return 2;
-  }
-  const ovpn::Endpoint server(*address, entry.remote_port);
+  const ovpn::Endpoint& server = target->server;
   const auto source = source_for(server);
-  auto keys = ovpn::app::ClientWrapKeys::create(built->options.tls);
+  auto keys = ovpn::app::ClientWrapKeys::create(target->options.tls);
   auto context =
       keys ? keys->make(static_cast<uint32_t>(::time(nullptr)))
            : ovpn::Expected<ovpn::control::TlsWrapContext>(ovpn::forward_error(std::move(keys)));
