@@ -201,6 +201,67 @@ def corpus_tcp_offload():
     return files
 
 
+def inet_sum(data, total=0):
+    """The running ones' complement sum of `data` (16-bit big-endian words, odd byte padded)."""
+    if len(data) % 2:
+        data += b"\0"
+    for i in range(0, len(data), 2):
+        total += (data[i] << 8) | data[i + 1]
+    return total
+
+
+def fold(total):
+    while total >> 16:
+        total = (total & 0xffff) + (total >> 16)
+    return total
+
+
+def udp_datagram(v6, payload, ip_id=0x1000, sport=40000, df=True):
+    """An IPv4 or IPv6 UDP datagram 10.8.0.2 -> 10.8.0.1 (fd00::2 -> fd00::1) with its checksums."""
+    length = 8 + len(payload)
+    if v6:
+        src, dst = bytes(15) + b"\x02", bytes(15) + b"\x01"
+        src, dst = b"\xfd" + src[1:], b"\xfd" + dst[1:]
+        ip = struct.pack(">IHBB", 6 << 28, length, 17, 64) + src + dst
+        pseudo = inet_sum(src + dst) + length + 17
+    else:
+        src, dst = bytes([10, 8, 0, 2]), bytes([10, 8, 0, 1])
+        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + length, ip_id, 0x4000 if df else 0,
+                         64, 17, 0, src, dst)
+        ip = ip[:10] + struct.pack(">H", 0xffff - fold(inet_sum(ip))) + ip[12:]
+        pseudo = inet_sum(src + dst) + length + 17
+    udp = struct.pack(">HHHH", sport, 5201, length, 0)
+    check = 0xffff - fold(inet_sum(udp + payload, pseudo))
+    return ip + udp[:6] + struct.pack(">H", check or 0xffff) + payload
+
+
+def corpus_udp_offload():
+    """vnet header, then packets with 2-byte lengths (as tcp_offload); see udp_offload.cc."""
+
+    def vnet(flags, gso_type, gso_size, csum_start=0, csum_offset=0):
+        return struct.pack("<BBHHHH", flags, gso_type, 0, gso_size, csum_start, csum_offset)
+
+    def packets(items):
+        return b"".join(struct.pack(">H", len(p)) + p for p in items)
+
+    files = {}
+    for v6 in (False, True):
+        name = "v6" if v6 else "v4"
+        run = [udp_datagram(v6, bytes([i]) * 100, ip_id=(0xfffd + i) & 0xffff) for i in range(6)]
+        run.append(udp_datagram(v6, b"x" * 37, ip_id=(0xfffd + 6) & 0xffff))
+        files["run_%s.bin" % name] = vnet(0, 0, 0) + packets(run)
+        small = [udp_datagram(v6, bytes([i]) * 64, ip_id=i) for i in range(70)]
+        files["run64_%s.bin" % name] = vnet(0, 0, 0) + packets(small)
+        superpkt = udp_datagram(v6, bytes(range(250)) * 4)
+        files["uso_%s.bin" % name] = vnet(1, 5, 333, 40 if v6 else 20, 6) + packets([superpkt])
+    fixed = [udp_datagram(False, b"f" * 80, ip_id=0) for _ in range(3)]
+    mixed = fixed + [udp_datagram(False, b"a" * 80, ip_id=1, sport=1),
+                     udp_datagram(False, b"b" * 80, ip_id=7, df=False),
+                     udp_datagram(False, b"", ip_id=8), tcp_segment(False, 1, b"c" * 80)]
+    files["mixed.bin"] = vnet(1, 5, 80, 20, 6) + packets(mixed)
+    return files
+
+
 def corpus_tcp_stream():
     """The cut byte (see tcp_stream.cc), then length-framed packets from the captured vectors."""
 
@@ -567,6 +628,7 @@ CORPORA = {
     "static_key_parse": corpus_static_key_parse,
     "replay_window": corpus_replay_window,
     "tcp_offload": corpus_tcp_offload,
+    "udp_offload": corpus_udp_offload,
     "tcp_handshake": corpus_tcp_stream,  # the same input format
     "tcp_stream": corpus_tcp_stream,
     "key_method2_parse": corpus_key_method2_parse,

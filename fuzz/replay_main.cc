@@ -98,6 +98,8 @@ constexpr const char* kExpectedEvents[] = {
     "tls_crypt_v2_unwrap/kc_server",
     "tls_crypt_v2_unwrap/wkc_server",
     "tls_crypt_v2_unwrap/wkc_unwrapped",
+    "udp_offload/merged",
+    "udp_offload/split",
 };
 
 std::filesystem::path g_corpus_dir = OVPN_FUZZ_CORPUS_DIR;

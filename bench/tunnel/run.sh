@@ -36,7 +36,9 @@
 #
 # Usage (as root): bench/tunnel/run.sh [--time SECONDS] [--runs N] [--markdown FILE]
 #                  [--paths veth,ovpnd,ovpnd1,openvpn,wggo,ovpnd-tcp,openvpn-tcp]
-#                  [--results DIR] [--no-build]
+#                  [--tests tcp1,tcp4,udp64] [--results DIR] [--no-build]
+#                  [--build-dir DIR]   (ovpnd and dcoctl from DIR, as built there; implies
+#                                       --no-build: for comparing two builds)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -53,7 +55,8 @@ RESULTS=""
 BUILD=1
 ALL_PATHS=(veth ovpnd ovpnd1 openvpn wggo ovpnd-tcp openvpn-tcp)
 PATHS=("${ALL_PATHS[@]}")
-TESTS=(tcp1 tcp4 udp64)
+ALL_TESTS=(tcp1 tcp4 udp64)
+TESTS=("${ALL_TESTS[@]}")
 
 NS_A=ovbench-$$-a
 NS_B=ovbench-$$-b
@@ -86,6 +89,14 @@ parse_args() {
       --markdown) MARKDOWN=$2; shift 2 ;;
       --results) RESULTS=$2; shift 2 ;;
       --paths) IFS=, read -r -a PATHS <<<"$2"; shift 2 ;;
+      --tests) IFS=, read -r -a TESTS <<<"$2"; shift 2 ;;
+      --build-dir)
+        BUILD_DIR=$(cd "$2" && pwd) || die "no build directory $2"
+        OVPND=$BUILD_DIR/src/app/ovpnd
+        DCOCTL=$BUILD_DIR/tools/dcoctl/dcoctl
+        BUILD=0
+        shift 2
+        ;;
       --no-build) BUILD=0; shift ;;
       -h | --help) usage 0 ;;
       *) log "unknown argument: $1"; usage 2 ;;
@@ -93,9 +104,12 @@ parse_args() {
   done
   [[ $TIME =~ ^[1-9][0-9]*$ ]] || die "--time wants a whole number of seconds"
   [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs wants a positive whole number"
-  local p
+  local p t
   for p in "${PATHS[@]}"; do
     [ -n "${TARGET[$p]:-}" ] || die "unknown path '$p' (known: ${ALL_PATHS[*]})"
+  done
+  for t in "${TESTS[@]}"; do
+    [[ " ${ALL_TESTS[*]} " == *" $t "* ]] || die "unknown test '$t' (known: ${ALL_TESTS[*]})"
   done
 }
 

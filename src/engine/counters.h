@@ -33,4 +33,34 @@ struct alignas(64) ShardCounters {
   void drop(Drop reason) noexcept { drops[static_cast<size_t>(reason)].add(1); }
 };
 
+// What the TUN offloads did, per shard: super-packets read and cut (TSO for TCP, USO for UDP),
+// and super-packets written with the packets merged into them (writes saved: packets - writes);
+// merges the kernel refused (EINVAL: their packets were written one by one).
+struct OffloadStats {
+  uint64_t tso_reads = 0, tso_segments = 0;
+  uint64_t uso_reads = 0, uso_segments = 0;
+  uint64_t tcp_gso_writes = 0, tcp_gso_packets = 0;
+  uint64_t udp_gso_writes = 0, udp_gso_packets = 0;
+  uint64_t gso_refused = 0;
+};
+
+struct alignas(64) OffloadCounters {
+  Counter tso_reads, tso_segments, uso_reads, uso_segments;
+  Counter tcp_gso_writes, tcp_gso_packets, udp_gso_writes, udp_gso_packets;
+  Counter gso_refused;
+
+  // Thread: any.
+  void add_to(OffloadStats& s) const noexcept {
+    s.tso_reads += tso_reads.get();
+    s.tso_segments += tso_segments.get();
+    s.uso_reads += uso_reads.get();
+    s.uso_segments += uso_segments.get();
+    s.tcp_gso_writes += tcp_gso_writes.get();
+    s.tcp_gso_packets += tcp_gso_packets.get();
+    s.udp_gso_writes += udp_gso_writes.get();
+    s.udp_gso_packets += udp_gso_packets.get();
+    s.gso_refused += gso_refused.get();
+  }
+};
+
 }  // namespace ovpn::engine

@@ -1,7 +1,7 @@
 #pragma once
 // What the shards and the housekeeping thread of one engine share: the published peer table,
-// the TUN device, the notification queue and the per-shard counters of drops that belong to no
-// peer. Owned by EngineDco; outlives every thread that reads it.
+// the TUN device, the notification queue, the per-shard counters of drops that belong to no
+// peer and of the TUN offloads. Owned by EngineDco; outlives every thread that reads it.
 
 #include <atomic>
 #include <functional>
@@ -25,6 +25,7 @@ struct EngineContext {
   Endpoint local;                      // the sockets' bound address and port
   std::unique_ptr<dco::NotificationQueue> notifications;
   std::vector<ShardCounters> unattributed;  // shards + 1 blocks (the last: housekeeping)
+  std::vector<OffloadCounters> offload;     // one block per shard
 
   // Wakes the housekeeping thread at once (a TCP link failed: its peer is to be deleted).
   // Set before the threads start. Thread: any.

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cinttypes>
+
 #include "common/clock.h"
 #include "common/log.h"
 #include "dco/peer_rules.h"
@@ -51,6 +53,7 @@ Expected<std::unique_ptr<EngineDco>> EngineDco::start(const EngineOptions& optio
   if (!queue) return forward_error(std::move(queue));
   ctx.notifications = std::move(*queue);
   ctx.unattributed = std::vector<ShardCounters>(ctx.shards + 1);
+  ctx.offload = std::vector<OffloadCounters>(ctx.shards);
   ctx.table.publish(PeerTable::build(options.mode, {}, options.max_mss, options.client_to_client));
   ctx.kick_housekeeping = [e = engine.get()] {
     {
@@ -68,10 +71,12 @@ Expected<std::unique_ptr<EngineDco>> EngineDco::start(const EngineOptions& optio
   for (auto& shard : engine->shards_) shard->start(options.pin_threads);
   engine->housekeeping_ = std::thread([e = engine.get()] { e->housekeeping_loop(); });
   OVPN_LOG(kLog, LogLevel::kInfo,
-           "engine up: %s, %zu shards, %s, listening on %s (UDP GSO %s, GRO %s; TUN TSO %s)",
+           "engine up: %s, %zu shards, %s, listening on %s (UDP GSO %s, GRO %s; TUN TSO %s, "
+           "USO %s)",
            ctx.tun->name().c_str(), ctx.shards, dco::mode_name(options.mode),
            ctx.local.to_string().c_str(), ctx.sockets[0].gso() ? "on" : "off",
-           ctx.sockets[0].gro() ? "on" : "off", ctx.tun->vnet_hdr() ? "on" : "off");
+           ctx.sockets[0].gro() ? "on" : "off", ctx.tun->vnet_hdr() ? "on" : "off",
+           ctx.tun->uso() ? "on" : "off");
   return engine;
 }
 
@@ -83,6 +88,15 @@ EngineDco::~EngineDco() {
   stop_cv_.notify_all();
   if (housekeeping_.joinable()) housekeeping_.join();
   for (auto& shard : shards_) shard->stop();
+  if (!shards_.empty() && ctx_.tun->vnet_hdr()) {
+    const OffloadStats o = offload_stats();
+    OVPN_LOG(kLog, LogLevel::kInfo,
+             "TUN offloads: read %" PRIu64 " TCP / %" PRIu64 " UDP super-packets (%" PRIu64
+             " / %" PRIu64 " segments); wrote %" PRIu64 " TCP / %" PRIu64
+             " UDP super-packets for %" PRIu64 " / %" PRIu64 " packets (%" PRIu64 " refused)",
+             o.tso_reads, o.uso_reads, o.tso_segments, o.uso_segments, o.tcp_gso_writes,
+             o.udp_gso_writes, o.tcp_gso_packets, o.udp_gso_packets, o.gso_refused);
+  }
   // TCP links leave their shards' epoll sets while those still exist.
   for (auto& [id, entry] : model_) {
     if (entry.link) entry.link->close();
@@ -298,6 +312,12 @@ Status EngineDco::send_control(const dco::ControlTarget& target, std::span<const
 
 size_t EngineDco::read_notifications(std::vector<dco::Notification>& out, size_t max) {
   return ctx_.notifications->read(out, max);
+}
+
+OffloadStats EngineDco::offload_stats() const {
+  OffloadStats out;
+  for (const auto& c : ctx_.offload) c.add_to(out);
+  return out;
 }
 
 dco::Dco::DropCounts EngineDco::device_drops() const {

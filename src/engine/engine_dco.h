@@ -35,7 +35,7 @@ struct EngineOptions {
   uint32_t housekeeping_ms = 200;  // how often keepalive runs
   uint16_t max_mss = 0;            // MSS clamping of TCP SYNs, both ways (0: off)
   bool udp_offload = true;         // UDP GSO on send, GRO on receive, where the kernel has them
-  bool tun_offload = true;         // TUN TSO and checksum offload (virtio-net header), likewise
+  bool tun_offload = true;  // TUN TSO, USO and checksum offload (virtio-net header), likewise
   // Multi-peer: a peer's packet for another peer (its VPN address or iroute) is sealed for that
   // peer by the shard that opened it, never seen by the host; without it, such packets are
   // dropped (Drop::kClientToClient), whatever the host's forwarding says.
@@ -52,6 +52,8 @@ class EngineDco final : public dco::Dco {
   int ifindex() const noexcept { return ctx_.tun->ifindex(); }
   const Endpoint& local_endpoint() const noexcept { return ctx_.local; }
   size_t shards() const noexcept { return ctx_.shards; }
+  // Whether the TUN took UDP segmentation offload (io::TunDevice::uso()). Thread: any.
+  bool tun_uso() const noexcept { return ctx_.tun->uso(); }
 
   dco::Mode mode() const noexcept override { return options_.mode; }
   Status peer_new(dco::PeerConfig config) override;
@@ -65,6 +67,8 @@ class EngineDco final : public dco::Dco {
   Status key_del(PeerId peer, dco::KeySlot slot) override;
   Status send_control(const dco::ControlTarget& target, std::span<const uint8_t> bytes) override;
   DropCounts device_drops() const override;
+  // What the TUN offloads did so far, summed over the shards. Thread: any.
+  OffloadStats offload_stats() const;
   int notification_fd() const noexcept override { return ctx_.notifications->fd(); }
   size_t read_notifications(std::vector<dco::Notification>& out, size_t max) override;
 

@@ -6,11 +6,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include "common/clock.h"
 #include "common/log.h"
 #include "engine/data_path.h"
 #include "engine/tso_split.h"
+#include "engine/udp_coalesce.h"
+#include "engine/uso_split.h"
 #include "proto/data_packet.h"
 
 namespace ovpn::engine {
@@ -120,7 +123,7 @@ void Shard::run() {
   }
 }
 
-// TUN -> wire: read up to a batch of inner packets (TSO super-packets cut into segments),
+// TUN -> wire: read up to a batch of inner packets (TSO / USO super-packets cut into segments),
 // seal each for its peer, send them all. True when the batch filled up: more may be waiting.
 bool Shard::pump_tun(const PeerTable& table) {
   const uint64_t now_ms = monotonic_ms();
@@ -155,16 +158,25 @@ bool Shard::pump_tun(const PeerTable& table) {
 void Shard::queue_super_packet(const PeerTable& table, PacketBuf& super,
                                const io::VnetHeader& header, uint64_t now_ms,
                                ShardCounters& unattributed) {
-  const auto plan = plan_tso(super.span(), header);
-  if (!plan) {
+  // TCP (TSO) or UDP (USO): the same loop over segments, each cut by its own writer.
+  const bool udp = header.gso_type == io::VIRTIO_NET_HDR_GSO_UDP_L4;
+  const auto tso = udp ? std::nullopt : plan_tso(super.span(), header);
+  const auto uso = udp ? plan_uso(super.span(), header) : std::nullopt;
+  const size_t segments = tso ? tso->segments : uso ? uso->segments : 0;
+  if (segments == 0) {
     unattributed.drop(Drop::kMalformed);
     return;
   }
-  for (size_t i = 0; i < plan->segments; ++i) {
+  OffloadCounters& offload = ctx_.offload[index_];
+  (udp ? offload.uso_reads : offload.tso_reads).add(1);
+  (udp ? offload.uso_segments : offload.tso_segments).add(segments);
+  for (size_t i = 0; i < segments; ++i) {
     if (seg_used_ == seg_bufs_.size()) flush_round(now_ms);  // frees every buffer queued so far
     PacketBuf& segment = seg_bufs_[seg_used_++];
     segment.reset(kPacketHeadroom);
-    if (!write_tso_segment(super.span(), *plan, i, segment)) {
+    const bool cut = tso ? write_tso_segment(super.span(), *tso, i, segment)
+                         : write_uso_segment(super.span(), *uso, i, segment);
+    if (!cut) {
       unattributed.drop(Drop::kMalformed);
       continue;
     }
@@ -306,24 +318,40 @@ bool Shard::pump_udp(const PeerTable& table) {
 }
 
 void Shard::flush_tun(ShardCounters& unattributed) {
-  const bool gso = ctx_.tun->vnet_hdr();
+  const bool tso = ctx_.tun->vnet_hdr();
+  const bool uso = ctx_.tun->uso();
+  OffloadCounters& offload = ctx_.offload[index_];
+  auto drop = [&](size_t k) {
+    (tun_out_peers_[k] != nullptr ? tun_out_peers_[k]->state->counters(index_) : unattributed)
+        .drop(Drop::kQueueFull);
+  };
   for (size_t i = 0; i < tun_out_.size();) {
     size_t taken = 1;
-    io::IoResult w = io::IoResult::ok(0);
-    if (gso) taken = coalesce_tcp(tun_out_, i, io::TunDevice::kMaxWritePieces, coalesced_);
+    if (tso) taken = coalesce_tcp(tun_out_, i, io::TunDevice::kMaxWritePieces, coalesced_);
+    if (taken == 1 && uso) taken = coalesce_udp(tun_out_, i, kMaxUdpSegments, coalesced_);
+    bool one_by_one = taken == 1;
     if (taken > 1) {
       uint8_t vnet[io::VnetHeader::kSize];
       coalesced_.vnet.write(vnet);
-      w = ctx_.tun->write_gso(index_, vnet,
-                              std::span(coalesced_.headers.data(), coalesced_.header_size),
-                              coalesced_.payloads);
-    } else {
-      w = ctx_.tun->write(index_, tun_out_[i]);
+      const io::IoResult w = ctx_.tun->write_gso(
+          index_, vnet, std::span(coalesced_.headers.data(), coalesced_.header_size),
+          coalesced_.payloads);
+      const bool udp = coalesced_.vnet.gso_type == io::VIRTIO_NET_HDR_GSO_UDP_L4;
+      if (w) {
+        (udp ? offload.udp_gso_writes : offload.tcp_gso_writes).add(1);
+        (udp ? offload.udp_gso_packets : offload.tcp_gso_packets).add(taken);
+      } else if (w.error() == EINVAL) {
+        // The kernel refused the merge (a rule of a kernel this one does not know): the
+        // packets go as they came.
+        offload.gso_refused.add(1);
+        one_by_one = true;
+      } else {
+        for (size_t k = i; k < i + taken; ++k) drop(k);
+      }
     }
-    if (!w) {
+    if (one_by_one) {
       for (size_t k = i; k < i + taken; ++k) {
-        (tun_out_peers_[k] != nullptr ? tun_out_peers_[k]->state->counters(index_) : unattributed)
-            .drop(Drop::kQueueFull);
+        if (!ctx_.tun->write(index_, tun_out_[k])) drop(k);
       }
     }
     i += taken;

@@ -27,7 +27,7 @@ namespace ovpn::engine {
 // also covers MTU 9000 plus headers and tags, with headroom for the data header.
 inline constexpr size_t kPacketHeadroom = 64;
 inline constexpr size_t kPacketBufferSize = io::kMaxCoalesced + 1 + kPacketHeadroom;
-// A segment of a TSO super-packet: at most one MTU (9000) plus headroom.
+// A segment of a TSO or USO super-packet: at most one MTU (9000) plus headroom.
 inline constexpr size_t kSegmentBufferSize = 9216 + kPacketHeadroom;
 
 class Shard {
@@ -60,13 +60,14 @@ class Shard {
   void queue_forward(const PeerEntry& to, const PacketBuf& packet, uint64_t now_ms);
   // Seals the pending run (its packet ids in one step) and queues it for this round's sends.
   void seal_pending(uint64_t now_ms);
-  // Cuts a TSO super-packet into segments (in seg_bufs_), each sealed and queued; flushes the
-  // round's sends when the segment buffers run out.
+  // Cuts a TSO (TCP) or USO (UDP) super-packet into segments (in seg_bufs_), each sealed and
+  // queued; flushes the round's sends when the segment buffers run out.
   void queue_super_packet(const PeerTable& table, PacketBuf& super, const io::VnetHeader& header,
                           uint64_t now_ms, ShardCounters& unattributed);
   void flush_round(uint64_t now_ms);
-  // Writes this round's decrypted packets to TUN, consecutive TCP segments of a flow merged
-  // into super-packets when the device takes them (tcp_coalesce.h).
+  // Writes this round's decrypted packets to TUN, consecutive TCP segments or UDP datagrams of
+  // a flow merged into super-packets when the device takes them (tcp_coalesce.h,
+  // udp_coalesce.h).
   void flush_tun(ShardCounters& unattributed);
   bool pump_udp(const PeerTable& table);
   void handle_datagram(const PeerTable& table, PacketBuf& buf, const io::UdpRecvMeta& meta,
@@ -87,7 +88,7 @@ class Shard {
   PublishedTable::Reader table_reader_;
   PacketPool pool_;
   std::vector<PacketBuf> bufs_;
-  PacketPool seg_pool_;  // segments of TSO super-packets
+  PacketPool seg_pool_;  // segments of TSO / USO super-packets
   std::vector<PacketBuf> seg_bufs_;
   size_t seg_used_ = 0;
   // Received packets for other peers, queued for sealing (views of bytes in bufs_ or a TCP

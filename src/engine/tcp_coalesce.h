@@ -11,24 +11,13 @@
 // bytes are the sender's, so the merged TCP checksum is left to the kernel (NEEDS_CSUM with the
 // pseudo-header sum), as a NIC that did GRO would leave it.
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include <vector>
 
-#include "io/vnet_header.h"
+#include "engine/coalesced_write.h"
 
 namespace ovpn::engine {
-
-// One write: the vnet header, the headers of the super-packet, then payload pieces.
-struct CoalescedWrite {
-  io::VnetHeader vnet;
-  std::array<uint8_t, 120> headers{};  // IP (20..60 or 40) + TCP (20..60)
-  size_t header_size = 0;
-  std::vector<std::span<const uint8_t>> payloads;  // reserved once by the owner
-  size_t packets = 0;                              // segments merged (1: written as it came)
-};
 
 // Merges as many of packets[first..] as the rules allow (at most `max_segments`) into `out`.
 // Returns how many it took (at least 1). With 1, `out` is not filled: write packets[first] as is.

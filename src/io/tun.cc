@@ -8,6 +8,14 @@
 
 #include <cstring>
 
+// UDP segmentation offload (Linux 6.2); Debian 12's headers predate it.
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
+#endif
+
 namespace ovpn::io {
 namespace {
 
@@ -27,29 +35,35 @@ Expected<Fd> open_queue(std::string& name, bool vnet_hdr) {
   return fd;
 }
 
-// The header size and the offloads, for the whole device. False when the kernel refuses: the
+enum class Offloads { kNone, kTso, kTsoUso };
+
+// The header size and the offloads, for the whole device. kNone when the kernel refuses: the
 // device must then be reopened without IFF_VNET_HDR.
-bool enable_offloads(int fd) {
+Offloads enable_offloads(int fd, bool uso) {
   int size = static_cast<int>(VnetHeader::kSize);
-  if (::ioctl(fd, TUNSETVNETHDRSZ, &size) < 0) return false;
-  const unsigned offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
-  return ::ioctl(fd, TUNSETOFFLOAD, offloads) == 0;
+  if (::ioctl(fd, TUNSETVNETHDRSZ, &size) < 0) return Offloads::kNone;
+  const unsigned tso = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+  // A kernel refuses the whole set when it does not know one flag (EINVAL): then without USO.
+  if (uso && ::ioctl(fd, TUNSETOFFLOAD, tso | TUN_F_USO4 | TUN_F_USO6) == 0) {
+    return Offloads::kTsoUso;
+  }
+  return ::ioctl(fd, TUNSETOFFLOAD, tso) == 0 ? Offloads::kTso : Offloads::kNone;
 }
 
 }  // namespace
 
 Expected<TunDevice> TunDevice::open(const TunOptions& options) {
   if (options.vnet_hdr) {
-    auto device = open_device(options.name, options.queues, true);
+    auto device = open_device(options);
     if (device) return device;
     // A kernel without these offloads: the same device without them.
   }
-  return open_device(options.name, options.queues, false);
+  TunOptions plain = options;
+  plain.vnet_hdr = false;
+  return open_device(plain);
 }
 
-Expected<TunDevice> TunDevice::open_device(const std::string& requested, size_t count,
-                                           bool vnet_hdr) {
-  const TunOptions options{requested, count, vnet_hdr};
+Expected<TunDevice> TunDevice::open_device(const TunOptions& options) {
   if (options.queues == 0 || options.queues > kMaxTunQueues) {
     return make_error(Errc::kInvalidArgument, "TUN " + options.name + ": queue count must be 1.." +
                                                   std::to_string(kMaxTunQueues));
@@ -62,19 +76,24 @@ Expected<TunDevice> TunDevice::open_device(const std::string& requested, size_t 
   std::string name = options.name;
   std::vector<Fd> queues;
   queues.reserve(options.queues);
+  Offloads offloads = Offloads::kNone;
   for (size_t i = 0; i < options.queues; ++i) {
     // The first queue creates the interface and resolves "%d"; the others attach by that name.
-    auto fd = open_queue(name, vnet_hdr);
+    auto fd = open_queue(name, options.vnet_hdr);
     if (!fd) return forward_error(std::move(fd));
-    if (i == 0 && vnet_hdr && !enable_offloads(fd->get())) {
-      return make_error(Errc::kUnsupported, "TUN " + name + ": offloads refused");
+    if (i == 0 && options.vnet_hdr) {
+      offloads = enable_offloads(fd->get(), options.uso);
+      if (offloads == Offloads::kNone) {
+        return make_error(Errc::kUnsupported, "TUN " + name + ": offloads refused");
+      }
     }
     queues.push_back(std::move(*fd));
   }
 
   const unsigned ifindex = ::if_nametoindex(name.c_str());
   if (ifindex == 0) return errno_error(errno, "ifindex of " + name);
-  return TunDevice(std::move(name), static_cast<int>(ifindex), std::move(queues), vnet_hdr);
+  return TunDevice(std::move(name), static_cast<int>(ifindex), std::move(queues), options.vnet_hdr,
+                   offloads == Offloads::kTsoUso);
 }
 
 int TunDevice::queue_fd(size_t queue) const noexcept {

@@ -33,6 +33,10 @@ struct TunOptions {
   // super-packets and packets with their checksum pending, described by a VnetHeader; writes
   // carry an empty header. When the kernel refuses the offloads the device opens without them.
   bool vnet_hdr = false;
+  // With vnet_hdr, also UDP segmentation offload (TUN_F_USO4 | TUN_F_USO6, Linux 6.2+): reads may
+  // return UDP super-packets (GSO_UDP_L4) and write_gso() takes them. A kernel without it keeps
+  // the other offloads.
+  bool uso = true;
 };
 
 class TunDevice {
@@ -53,6 +57,8 @@ class TunDevice {
   int queue_fd(size_t queue) const noexcept;
   // Whether packets carry a virtio-net header (TSO and checksum offloads on).
   bool vnet_hdr() const noexcept { return vnet_hdr_; }
+  // Whether the kernel took UDP segmentation offload too (implies vnet_hdr()).
+  bool uso() const noexcept { return uso_; }
 
   // Reads one packet into `buf`, starting at buf.data() and using the rest of its storage; on
   // success buf.size() is the packet length. would_block() when the queue is empty. EMSGSIZE
@@ -66,25 +72,27 @@ class TunDevice {
   // Thread: the shard owning `queue`.
   IoResult write(size_t queue, std::span<const uint8_t> packet) noexcept;
 
-  // Writes one GSO super-packet (vnet_hdr() only): the 10-byte virtio-net header, the packet's
-  // headers, then the payload pieces, gathered by the kernel in one copy. At most
-  // kMaxWritePieces pieces. Thread: the shard owning `queue`.
+  // Writes one GSO super-packet (vnet_hdr() only; GSO_UDP_L4 only with uso()): the 10-byte
+  // virtio-net header, the packet's headers, then the payload pieces, gathered by the kernel in
+  // one copy. At most kMaxWritePieces pieces. Thread: the shard owning `queue`.
   static constexpr size_t kMaxWritePieces = 128;
   IoResult write_gso(size_t queue, const uint8_t* vnet, std::span<const uint8_t> headers,
                      std::span<const std::span<const uint8_t>> payloads) noexcept;
 
  private:
-  static Expected<TunDevice> open_device(const std::string& name, size_t queues, bool vnet_hdr);
-  TunDevice(std::string name, int ifindex, std::vector<Fd> queues, bool vnet_hdr) noexcept
+  static Expected<TunDevice> open_device(const TunOptions& options);
+  TunDevice(std::string name, int ifindex, std::vector<Fd> queues, bool vnet_hdr, bool uso) noexcept
       : name_(std::move(name)),
         ifindex_(ifindex),
         queues_(std::move(queues)),
-        vnet_hdr_(vnet_hdr) {}
+        vnet_hdr_(vnet_hdr),
+        uso_(uso) {}
 
   std::string name_;
   int ifindex_ = 0;
   std::vector<Fd> queues_;
   bool vnet_hdr_ = false;
+  bool uso_ = false;
 };
 
 }  // namespace ovpn::io

@@ -2,6 +2,9 @@
 
 #include <fcntl.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -123,6 +126,52 @@ TEST_F(TunTest, VnetHeaderIsReadAndWrittenAroundThePacket) {
     EXPECT_FALSE(header.is_gso());
   }
   EXPECT_TRUE(seen);
+}
+
+// With UDP segmentation offload, what an application sends with UDP_SEGMENT is read as one UDP
+// super-packet (the engine cuts it); without, the kernel cuts it before the device.
+TEST_F(TunTest, UdpSegmentSendIsOneSuperPacketWithUso) {
+  for (const bool uso : {true, false}) {
+    SCOPED_TRACE(uso ? "USO" : "no USO");
+    auto tun = TunDevice::open({.name = "uso0", .queues = 1, .vnet_hdr = true, .uso = uso});
+    ASSERT_TRUE(tun) << tun.error().message;
+    ASSERT_TRUE(tun->vnet_hdr());
+    if (uso && !tun->uso()) GTEST_SKIP() << "this kernel has no TUN USO (Linux 6.2+)";
+    EXPECT_EQ(tun->uso(), uso);
+    const int ifindex = tun->ifindex();
+    ASSERT_TRUE(nl_->link_set_up(ifindex, true));
+    ASSERT_TRUE(nl_->addr_new(ifindex, ip("10.9.0.1"), 24));
+    auto sender = UdpSocket::open(Endpoint(ip("10.9.0.1"), 0));
+    ASSERT_TRUE(sender) << sender.error().message;
+    const int segment = 300;
+    ASSERT_EQ(::setsockopt(sender->fd(), SOL_UDP, UDP_SEGMENT, &segment, sizeof segment), 0);
+    const std::vector<uint8_t> payload(1000, 0x5a);
+    ASSERT_EQ(test::send_to(sender->fd(), Endpoint(ip("10.9.0.2"), 7777), payload), 0);
+
+    std::vector<uint8_t> storage(70000);
+    size_t bytes = 0, packets = 0;
+    while (bytes < payload.size() && test::wait_readable(tun->queue_fd(0), 500)) {
+      PacketBuf buf(storage.data(), storage.size(), 0);
+      VnetHeader h;
+      ASSERT_TRUE(tun->read(0, buf, &h));
+      const auto p = buf.span();
+      if (p.size() < 28 || p[0] != 0x45 || p[9] != 17 || ((p[22] << 8) | p[23]) != 7777) continue;
+      ++packets;
+      bytes += p.size() - 28;
+      if (uso) {
+        EXPECT_EQ(h.gso_type, VIRTIO_NET_HDR_GSO_UDP_L4);
+        EXPECT_EQ(h.gso_size, segment);
+        EXPECT_TRUE(h.needs_csum());
+        EXPECT_EQ(h.csum_start, 20);
+        EXPECT_EQ(h.csum_offset, 6);
+        EXPECT_EQ(p.size(), 28 + payload.size());
+      } else {
+        EXPECT_FALSE(h.is_gso());
+      }
+    }
+    EXPECT_EQ(bytes, payload.size());
+    EXPECT_EQ(packets, uso ? 1u : 4u);
+  }
 }
 
 TEST_F(TunTest, EmptyQueueWouldBlock) {
