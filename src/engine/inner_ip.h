@@ -7,7 +7,9 @@
 #include <optional>
 #include <span>
 
+#include "common/byteorder.h"
 #include "common/ip_address.h"
+#include "proto/inet_checksum.h"
 
 namespace ovpn::engine {
 
@@ -37,6 +39,21 @@ inline std::optional<IpAddress> inner_destination(std::span<const uint8_t> p) no
 }
 inline std::optional<IpAddress> inner_source(std::span<const uint8_t> p) noexcept {
   return inner_address(p, false);
+}
+
+// Rewrites the IP header of a segment cut from, or a packet merged into, a super-packet for an
+// L4 length of `l4_length`: IPv6's payload length, or IPv4's total length, its id advanced by
+// `id_add` and its header checksum. Thread: any (pure on `ip`).
+inline void set_ip_lengths(uint8_t* ip, size_t ip_header, bool ipv6, size_t l4_length,
+                           uint16_t id_add = 0) noexcept {
+  if (ipv6) {
+    store_be16(ip + 4, static_cast<uint16_t>(l4_length));
+    return;
+  }
+  store_be16(ip + 2, static_cast<uint16_t>(ip_header + l4_length));
+  store_be16(ip + 4, static_cast<uint16_t>(load_be16(ip + 4) + id_add));
+  store_be16(ip + 10, 0);
+  store_be16(ip + 10, proto::ipv4_header_checksum(std::span(ip, ip_header)));
 }
 
 }  // namespace ovpn::engine

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "common/byteorder.h"
+#include "engine/inner_ip.h"
 #include "proto/inet_checksum.h"
 
 namespace ovpn::engine {
@@ -103,13 +104,7 @@ size_t coalesce_tcp(std::span<const std::span<uint8_t>> packets, size_t first, s
   uint8_t* ip = out.headers.data();
   uint8_t* tcp = ip + sh.ip;
   const size_t tcp_length = total - sh.ip;
-  if (sh.v6) {
-    store_be16(ip + 4, static_cast<uint16_t>(tcp_length));
-  } else {
-    store_be16(ip + 2, static_cast<uint16_t>(total));
-    store_be16(ip + 10, 0);
-    store_be16(ip + 10, proto::ipv4_header_checksum(std::span(ip, sh.ip)));
-  }
+  set_ip_lengths(ip, sh.ip, sh.v6, tcp_length);
   tcp[13] = flags;
   // CHECKSUM_PARTIAL: the field holds the pseudo-header sum, not complemented.
   const uint64_t sum = proto::pseudo_header_sum(std::span(ip, sh.ip), kTcp, tcp_length);

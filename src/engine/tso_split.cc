@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/byteorder.h"
+#include "engine/inner_ip.h"
 #include "proto/inet_checksum.h"
 
 namespace ovpn::engine {
@@ -64,14 +65,8 @@ bool write_tso_segment(std::span<const uint8_t> super, const TsoPlan& plan, size
 
   uint8_t* ip = p;
   uint8_t* tcp = p + plan.ip_header;
-  if (plan.ipv6) {
-    store_be16(ip + 4, static_cast<uint16_t>(plan.tcp_header + length));
-  } else {
-    store_be16(ip + 2, static_cast<uint16_t>(headers + length));
-    store_be16(ip + 4, static_cast<uint16_t>(load_be16(ip + 4) + index));
-    store_be16(ip + 10, 0);
-    store_be16(ip + 10, proto::ipv4_header_checksum(std::span(ip, plan.ip_header)));
-  }
+  set_ip_lengths(ip, plan.ip_header, plan.ipv6, plan.tcp_header + length,
+                 static_cast<uint16_t>(index));
   store_be32(tcp + 4, static_cast<uint32_t>(load_be32(tcp + 4) + offset));
   const bool last = index + 1 == plan.segments;
   if (!last) tcp[13] &= static_cast<uint8_t>(~(kFin | kPsh));

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/byteorder.h"
+#include "engine/inner_ip.h"
 #include "proto/inet_checksum.h"
 
 namespace ovpn::engine {
@@ -88,13 +89,7 @@ size_t coalesce_udp(std::span<const std::span<uint8_t>> packets, size_t first, s
   uint8_t* ip = out.headers.data();
   uint8_t* udp = ip + dh.ip;
   const size_t udp_length = total - dh.ip;
-  if (dh.v6) {
-    store_be16(ip + 4, static_cast<uint16_t>(udp_length));
-  } else {
-    store_be16(ip + 2, static_cast<uint16_t>(total));
-    store_be16(ip + 10, 0);
-    store_be16(ip + 10, proto::ipv4_header_checksum(std::span(ip, dh.ip)));
-  }
+  set_ip_lengths(ip, dh.ip, dh.v6, udp_length);
   store_be16(udp + 4, static_cast<uint16_t>(udp_length));
   // CHECKSUM_PARTIAL: the field holds the pseudo-header sum, not complemented.
   const uint64_t sum = proto::pseudo_header_sum(std::span(ip, dh.ip), kUdp, udp_length);

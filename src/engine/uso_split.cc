@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/byteorder.h"
+#include "engine/inner_ip.h"
 #include "proto/inet_checksum.h"
 
 namespace ovpn::engine {
@@ -52,14 +53,7 @@ bool write_uso_segment(std::span<const uint8_t> super, const UsoPlan& plan, size
   uint8_t* ip = p;
   uint8_t* udp = p + plan.ip_header;
   const size_t udp_length = kUdpHeader + length;
-  if (plan.ipv6) {
-    store_be16(ip + 4, static_cast<uint16_t>(udp_length));
-  } else {
-    store_be16(ip + 2, static_cast<uint16_t>(headers + length));
-    store_be16(ip + 4, static_cast<uint16_t>(load_be16(ip + 4) + index));
-    store_be16(ip + 10, 0);
-    store_be16(ip + 10, proto::ipv4_header_checksum(std::span(ip, plan.ip_header)));
-  }
+  set_ip_lengths(ip, plan.ip_header, plan.ipv6, udp_length, static_cast<uint16_t>(index));
   store_be16(udp + 4, static_cast<uint16_t>(udp_length));
   store_be16(udp + 6, 0);
   const uint16_t check = proto::checksum_finish(proto::checksum_add(
