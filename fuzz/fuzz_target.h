@@ -14,12 +14,14 @@
 // example past a tag check): the replay test fails when an expected event never happens, i.e.
 // when the fixed keys in fuzz_keys.h no longer match the corpus.
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <span>
 #include <stdexcept>
+#include <vector>
 
 namespace ovpn::fuzz {
 
@@ -92,6 +94,19 @@ class StepFrames {
   size_t pos_ = 0;
   size_t left_;
 };
+
+// The offload targets' input after the vnet header: packets each after a 2-byte big-endian
+// length (a length past the end takes what is left); at most `max` packets.
+inline std::vector<std::vector<uint8_t>> length_framed(std::span<const uint8_t> in, size_t max) {
+  std::vector<std::vector<uint8_t>> packets;
+  for (size_t at = 0; at + 2 <= in.size() && packets.size() < max;) {
+    const size_t len = std::min<size_t>(size_t{in[at]} << 8 | in[at + 1], in.size() - at - 2);
+    packets.emplace_back(in.begin() + static_cast<std::ptrdiff_t>(at + 2),
+                         in.begin() + static_cast<std::ptrdiff_t>(at + 2 + len));
+    at += 2 + len;
+  }
+  return packets;
+}
 
 #if defined(OVPN_FUZZ_REPLAY)
 using OneInput = int (*)(const uint8_t* data, size_t size);

@@ -177,14 +177,19 @@ def tcp_segment(v6, seq, payload, flags=0x10, sport=40000):
     return ip + tcp + payload
 
 
+def vnet_header(flags, gso_type, gso_size, csum_start=0, csum_offset=0):
+    """A virtio-net header (little-endian, hdr_len 0), as the offload targets read it."""
+    return struct.pack("<BBHHHH", flags, gso_type, 0, gso_size, csum_start, csum_offset)
+
+
+def length_framed(items):
+    """Each packet after its 2-byte big-endian length (the offload targets' input)."""
+    return b"".join(struct.pack(">H", len(p)) + p for p in items)
+
+
 def corpus_tcp_offload():
     """vnet header, then packets with 2-byte lengths; see tcp_offload.cc."""
-
-    def vnet(flags, gso_type, gso_size, csum_start=0, csum_offset=0):
-        return struct.pack("<BBHHHH", flags, gso_type, 0, gso_size, csum_start, csum_offset)
-
-    def packets(items):
-        return b"".join(struct.pack(">H", len(p)) + p for p in items)
+    vnet, packets = vnet_header, length_framed
 
     files = {}
     for v6 in (False, True):
@@ -237,12 +242,7 @@ def udp_datagram(v6, payload, ip_id=0x1000, sport=40000, df=True):
 
 def corpus_udp_offload():
     """vnet header, then packets with 2-byte lengths (as tcp_offload); see udp_offload.cc."""
-
-    def vnet(flags, gso_type, gso_size, csum_start=0, csum_offset=0):
-        return struct.pack("<BBHHHH", flags, gso_type, 0, gso_size, csum_start, csum_offset)
-
-    def packets(items):
-        return b"".join(struct.pack(">H", len(p)) + p for p in items)
+    vnet, packets = vnet_header, length_framed
 
     files = {}
     for v6 in (False, True):

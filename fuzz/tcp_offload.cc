@@ -21,12 +21,8 @@ namespace engine = ovpn::engine;
 OVPN_FUZZ_TARGET(tcp_offload) {
   if (size < ovpn::io::VnetHeader::kSize) return 0;
   const auto header = ovpn::io::VnetHeader::parse(data);
-  std::vector<std::vector<uint8_t>> packets;
-  for (size_t at = ovpn::io::VnetHeader::kSize; at + 2 <= size && packets.size() < 256;) {
-    const size_t len = std::min<size_t>((size_t{data[at]} << 8) | data[at + 1], size - at - 2);
-    packets.emplace_back(data + at + 2, data + at + 2 + len);
-    at += 2 + len;
-  }
+  std::vector<std::vector<uint8_t>> packets =
+      ovpn::fuzz::length_framed(std::span(data, size).subspan(ovpn::io::VnetHeader::kSize), 256);
   std::vector<std::span<uint8_t>> spans(packets.begin(), packets.end());
 
   engine::CoalescedWrite w;

@@ -57,12 +57,8 @@ bool same_datagram(std::span<const uint8_t> a, std::span<const uint8_t> b, size_
 OVPN_FUZZ_TARGET(udp_offload) {
   if (size < ovpn::io::VnetHeader::kSize) return 0;
   const auto header = ovpn::io::VnetHeader::parse(data);
-  std::vector<std::vector<uint8_t>> packets;
-  for (size_t at = ovpn::io::VnetHeader::kSize; at + 2 <= size && packets.size() < 256;) {
-    const size_t len = std::min<size_t>((size_t{data[at]} << 8) | data[at + 1], size - at - 2);
-    packets.emplace_back(data + at + 2, data + at + 2 + len);
-    at += 2 + len;
-  }
+  std::vector<std::vector<uint8_t>> packets =
+      ovpn::fuzz::length_framed(std::span(data, size).subspan(ovpn::io::VnetHeader::kSize), 256);
   std::vector<std::span<uint8_t>> spans(packets.begin(), packets.end());
   std::vector<uint8_t> storage(65536);  // a merged datagram may carry up to 32 KiB
 
