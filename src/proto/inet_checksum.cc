@@ -1,26 +1,47 @@
 #include "proto/inet_checksum.h"
 
+#include <bit>
 #include <cstring>
 
 namespace ovpn::proto {
 
 uint64_t checksum_add(std::span<const uint8_t> bytes, uint64_t sum) noexcept {
-  // Sum 32-bit big-endian words into 64 bits: no carry can be lost for any packet size here,
-  // and the fold at the end gives the same result as 16-bit ones' complement addition.
+  // The ones' complement sum does not depend on byte order (RFC 1071, 2.B): add the bytes as
+  // native 32-bit words, eight bytes a step into two 64-bit accumulators (no carry is lost
+  // below 16 GiB), then fold to 16 bits and swap to big-endian once. This runs over every byte
+  // of every TSO / USO segment the engine cuts.
   const uint8_t* p = bytes.data();
   size_t n = bytes.size();
-  while (n >= 4) {
-    sum += (uint64_t{p[0]} << 24) | (uint64_t{p[1]} << 16) | (uint64_t{p[2]} << 8) | p[3];
+  uint64_t low = 0;
+  uint64_t high = 0;
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    low += word & 0xffffffffu;
+    high += word >> 32;
+  }
+  uint64_t native = low + high;
+  if (n >= 4) {
+    uint32_t word;
+    std::memcpy(&word, p, 4);
+    native += word;
     p += 4;
     n -= 4;
   }
   if (n >= 2) {
-    sum += (uint64_t{p[0]} << 8) | p[1];
+    uint16_t word;
+    std::memcpy(&word, p, 2);
+    native += word;
     p += 2;
     n -= 2;
   }
-  if (n == 1) sum += uint64_t{p[0]} << 8;
-  return sum;
+  // An odd last byte is the high half of a zero-padded big-endian word.
+  if (n == 1) native += std::endian::native == std::endian::little ? p[0] : uint64_t{p[0]} << 8;
+  while ((native >> 16) != 0) native = (native & 0xffff) + (native >> 16);
+  if constexpr (std::endian::native == std::endian::little) {
+    native = ((native & 0xff) << 8) | (native >> 8);
+  }
+  return sum + native;
 }
 
 uint16_t checksum_finish(uint64_t sum) noexcept {
