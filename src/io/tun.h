@@ -72,6 +72,11 @@ class TunDevice {
   // Thread: the shard owning `queue`.
   IoResult write(size_t queue, std::span<const uint8_t> packet) noexcept;
 
+  // The largest packet a read returns: a TSO super-packet is at most 64 KiB (the device's
+  // legacy GSO limit), a whole packet at most the largest MTU. A buffer with more room than this
+  // is read with one read(2). Thread: any.
+  static constexpr size_t kLargestPacket = 65536;
+
   // Writes one GSO super-packet (vnet_hdr() only; GSO_UDP_L4 only with uso()): the 10-byte
   // virtio-net header, the packet's headers, then the payload pieces, gathered by the kernel in
   // one copy. At most kMaxWritePieces pieces. Thread: the shard owning `queue`.

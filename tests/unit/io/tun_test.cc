@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "io/netlink.h"
@@ -105,27 +106,38 @@ TEST_F(TunTest, RefusesBadOptions) {
 
 // With the virtio-net header: a routed datagram is read with an empty or checksum-pending
 // header in front (taken off by read()), and a written packet needs no header from the caller.
+// Both ways of reading: a small buffer without headroom (readv with a spare byte) and one of the
+// engine's buffers, larger than any packet, with headroom (one read(2)).
 TEST_F(TunTest, VnetHeaderIsReadAndWrittenAroundThePacket) {
   auto tun = open_configured("vn0", 1, true);
   ASSERT_TRUE(tun);
   ASSERT_TRUE(tun->vnet_hdr()) << "this kernel has TUN offloads";
   auto sender = UdpSocket::open(Endpoint(ip("0.0.0.0"), 0));
   ASSERT_TRUE(sender) << sender.error().message;
-  ASSERT_EQ(test::send_to(sender->fd(), Endpoint(ip("10.9.0.2"), 7777), bytes_of("vnet")), 0);
-  ASSERT_TRUE(test::wait_readable(tun->queue_fd(0)));
-  std::vector<uint8_t> storage(2048);
-  bool seen = false;
-  while (!seen && test::wait_readable(tun->queue_fd(0), 200)) {
-    PacketBuf buf(storage.data(), storage.size(), 0);
-    VnetHeader header;
-    const IoResult r = tun->read(0, buf, &header);
-    ASSERT_TRUE(r) << r.error();
-    if (buf.size() != 20 + 8 + 4 || buf.data()[9] != 17) continue;  // not our datagram
-    seen = true;
-    EXPECT_EQ(buf.data()[0] >> 4, 4) << "the IP header comes first: the vnet header is off";
-    EXPECT_FALSE(header.is_gso());
+  struct Shape {
+    size_t capacity, headroom;
+  };
+  for (const Shape shape : {Shape{2048, 0}, Shape{TunDevice::kLargestPacket + 128, 64}}) {
+    SCOPED_TRACE(shape.capacity);
+    ASSERT_EQ(test::send_to(sender->fd(), Endpoint(ip("10.9.0.2"), 7777), bytes_of("vnet")), 0);
+    ASSERT_TRUE(test::wait_readable(tun->queue_fd(0)));
+    std::vector<uint8_t> storage(shape.capacity, 0xee);
+    bool seen = false;
+    while (!seen && test::wait_readable(tun->queue_fd(0), 200)) {
+      PacketBuf buf(storage.data(), storage.size(), shape.headroom);
+      VnetHeader header;
+      const IoResult r = tun->read(0, buf, &header);
+      ASSERT_TRUE(r) << r.error();
+      EXPECT_EQ(r.value(), buf.size());
+      EXPECT_EQ(buf.headroom(), shape.headroom);
+      if (buf.size() != 20 + 8 + 4 || buf.data()[9] != 17) continue;  // not our datagram
+      seen = true;
+      EXPECT_EQ(buf.data()[0] >> 4, 4) << "the IP header comes first: the vnet header is off";
+      EXPECT_EQ(std::string(buf.data() + 28, buf.data() + 32), "vnet");
+      EXPECT_FALSE(header.is_gso());
+    }
+    EXPECT_TRUE(seen);
   }
-  EXPECT_TRUE(seen);
 }
 
 // With UDP segmentation offload, what an application sends with UDP_SEGMENT is read as one UDP
