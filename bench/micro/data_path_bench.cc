@@ -35,6 +35,21 @@
 //   <dir>/<cipher>/bare_evp_1000keys   bare EVP over 1000 contexts in the spread order: the
 //                              baseline for engine_mp1000_spread (cold keys cost any design)
 //   <dir>/batch/udp_batch_*    UdpBatch::send / ::recv alone over the fakes, for attribution
+//   fanout/<dir>/<cipher>/*    one peer, a round of 64 packets of 1400 bytes, the engine's
+//                              batch path (batch_crypto.h: seal_run_batch; the receive's data
+//                              datagrams staged and opened by open_batch, then queued for TUN in
+//                              order), on:
+//       threads:1              the shard alone (no fan-out)
+//       threads:2_idle         a second thread that behaves as an idle shard: it sleeps in
+//                              poll(2) on its eventfd, is woken by each job (the owner's
+//                              eventfd write and its wake-up are part of the round), then helps
+//       threads:2_busy         a second thread that only polls pending() (a busy shard between
+//                              rounds, at best): the fan-out without the wake-up cost
+//                              `pkts_per_s` is the packets a round moves per second.
+//   fanout/seal_only/<N>x<B>/* the break-even of a fan-out (kFanoutMinPackets, kFanoutMinBytes):
+//                              N packets of B bytes sealed for one peer (reserve_run, then
+//                              seal_reserved) by the shard alone, or by CryptoFanout::run with
+//                              an idle helper woken for each job, whatever the thresholds say
 //
 // Shard::queue_inner, seal_pending, flush_sends, pump_udp and handle_datagram are private and
 // tied to a real TUN and socket, so their few lines of glue are repeated here; every function
@@ -47,16 +62,21 @@
 
 #include <benchmark/benchmark.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/byteorder.h"
@@ -65,6 +85,8 @@
 #include "crypto/cipher_alg.h"
 #include "crypto/data_aead.h"
 #include "crypto/evp.h"
+#include "engine/batch_crypto.h"
+#include "engine/crypto_fanout.h"
 #include "engine/data_path.h"
 #include "engine/mss_clamp.h"
 #include "engine/published_table.h"
@@ -336,6 +358,12 @@ class Rig {
 
   std::vector<PacketBuf>& bufs() { return bufs_; }
   uint64_t dropped() const { return dropped_; }
+  // The fanout/* rows: rounds through batch_crypto.h (the shard's own path), fanned out over
+  // `fanout` when it is set.
+  void use_batch_path(engine::CryptoFanout* fanout) {
+    batch_path_ = true;
+    fanout_ = fanout;
+  }
   const engine::PeerTable& table() { return reader_.current(published_); }
 
   // Fake TUN read, untimed: each buffer holds an inner packet behind the shard's headroom, as
@@ -410,10 +438,19 @@ class Rig {
       if (meta.truncated) die("truncated");
       const size_t segment = meta.segment_size;
       if (segment == 0 || segment >= buf.size()) {
-        handle_datagram(table, buf, meta, now_ms);
+        if (batch_path_) {
+          stage_datagram(buf, meta);
+        } else {
+          handle_datagram(table, buf, meta, now_ms);
+        }
         continue;
       }
       die("unexpected GRO");
+    }
+    if (batch_path_) {
+      engine::open_batch(fanout_, table, open_items_, kCtx, now_ms, unattributed_blocks_);
+      for (engine::OpenItem& item : open_items_) deliver(item);
+      open_items_.clear();
     }
     // flush_tun with a vnet_hdr device, without the writes.
     for (size_t i = 0; i < tun_out_.size();) {
@@ -463,7 +500,8 @@ class Rig {
     const engine::PeerEntry& peer = *run_peer_;
     run_drops_.resize(run_packets_.size());
     const engine::SealRunResult sealed =
-        engine::seal_run(peer, run_packets_, kCtx, now_ms, run_drops_);
+        batch_path_ ? engine::seal_run_batch(fanout_, peer, run_packets_, kCtx, now_ms, run_drops_)
+                    : engine::seal_run(peer, run_packets_, kCtx, now_ms, run_drops_);
     if (sealed.swap_needed) ++dropped_;  // never, far from the soft limit
     if (sealed.sealed != run_packets_.size()) ++dropped_;
     if (peer.link) die("TCP peer");
@@ -513,8 +551,31 @@ class Rig {
     tun_out_peers_.push_back(opened.peer);
   }
 
+  // Shard::stage_datagram and Shard::deliver (the batch path).
+  void stage_datagram(PacketBuf& buf, const io::UdpRecvMeta& meta) {
+    if (proto::classify_packet(buf.span()) == proto::PacketKind::kControl) die("control");
+    engine::OpenItem& item = open_items_.emplace_back();
+    item.packet = PacketBuf(buf.data(), buf.size(), 0);
+    item.packet.put(buf.size());
+    item.source = &meta.source;
+  }
+  void deliver(engine::OpenItem& item) {
+    if (item.drop != ovpn::Drop::kNone || item.result.floated || item.result.forward != nullptr) {
+      ++dropped_;
+      return;
+    }
+    if (item.result.ping) return;
+    tun_out_.push_back(item.packet.span());
+    tun_out_peers_.push_back(item.result.peer);
+  }
+
   size_t peers_;
   Flow flow_;
+  bool batch_path_ = false;
+  engine::CryptoFanout* fanout_ = nullptr;
+  std::vector<engine::OpenItem> open_items_;
+  std::vector<engine::ShardCounters> unattributed_blocks_ =
+      std::vector<engine::ShardCounters>(kShards + 1);
   uint64_t seq_ = 0;
   uint64_t dropped_ = 0;
   PacketPool pool_;
@@ -660,6 +721,119 @@ void bare_many(benchmark::State& state, CipherAlg alg, bool encrypt) {
   if (!ok) state.SkipWithError("AEAD failed");
 }
 
+// A second shard for the fanout/* rows: participant 1 of `fanout`, helping with its jobs.
+// Idle: it sleeps in poll(2) on its eventfd between jobs, as a shard in epoll_wait does, and is
+// woken by each job. Busy: it polls pending() without sleeping.
+class HelperThread {
+ public:
+  HelperThread(engine::CryptoFanout& fanout, bool idle)
+      : wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    if (wake_ < 0) die("eventfd");
+    if (idle) fanout.set_wake_fd(1, wake_);
+    thread_ = std::thread([this, &fanout, idle] {
+      while (!stop_.load(std::memory_order_relaxed)) {
+        if (idle) {
+          if (fanout.going_idle(1)) {
+            pollfd p{wake_, POLLIN, 0};
+            ::poll(&p, 1, 100);
+            uint64_t count = 0;
+            [[maybe_unused]] const ssize_t n = ::read(wake_, &count, sizeof count);
+          }
+          fanout.awake(1);
+        }
+        if (fanout.pending()) fanout.help(1);
+      }
+    });
+  }
+  ~HelperThread() {
+    stop_.store(true);
+    const uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = ::write(wake_, &one, sizeof one);
+    thread_.join();
+    ::close(wake_);
+  }
+  HelperThread(const HelperThread&) = delete;
+  HelperThread& operator=(const HelperThread&) = delete;
+
+ private:
+  int wake_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+enum class Helper { kNone, kIdle, kBusy };
+
+void fanout_rounds(benchmark::State& state, CipherAlg alg, bool send, Helper helper) {
+  Rig rig(alg, 1, Flow::kOne);
+  engine::CryptoFanout fanout(kShards);
+  std::unique_ptr<HelperThread> thread;
+  if (helper != Helper::kNone)
+    thread = std::make_unique<HelperThread>(fanout, helper == Helper::kIdle);
+  rig.use_batch_path(helper == Helper::kNone ? nullptr : &fanout);
+  if (send) {
+    run_rounds(
+        state, rig, [&] { rig.fill_inner(false); }, [&] { rig.send_round(); });
+  } else {
+    run_rounds(
+        state, rig, [&] { rig.fill_wire(); }, [&] { rig.recv_round(); });
+    g_kernel.recv_count = 0;
+  }
+  thread.reset();
+  state.counters["pkts_per_s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * kRound), benchmark::Counter::kIsRate);
+  const engine::FanoutStats s = fanout.stats();
+  if (s.items != 0) {
+    state.counters["helped_pct"] =
+        100.0 * static_cast<double>(s.helped_items) / static_cast<double>(s.items);
+  }
+}
+
+// N packets of B bytes, sealed alone or fanned out with an idle helper (woken per job).
+void fanout_seal_only(benchmark::State& state, size_t packets, size_t bytes, bool fan) {
+  Rig rig(CipherAlg::kAes256Gcm, 1, Flow::kOne);
+  const engine::PeerEntry& peer = rig.table().peers()[0];
+  engine::CryptoFanout fanout(kShards);
+  std::unique_ptr<HelperThread> helper;
+  if (fan) helper = std::make_unique<HelperThread>(fanout, true);
+  std::vector<PacketBuf*> run;
+  for (size_t i = 0; i < packets; ++i) run.push_back(&rig.bufs()[i]);
+  std::vector<ovpn::Drop> drops(packets);
+  const size_t chunk = std::clamp<size_t>(engine::kFanoutChunkBytes / bytes,
+                                          engine::kFanoutMinChunk, engine::CryptoFanout::kMaxChunk);
+  const uint64_t now_ms = ovpn::monotonic_ms();
+  std::vector<double> rounds;
+  rounds.reserve(1 << 20);
+  for (auto _ : state) {
+    for (PacketBuf* buf : run) {
+      buf->reset(engine::kPacketHeadroom);
+      if (buf->put(bytes) == nullptr) die("no room");
+    }
+    const auto start = Clock::now();
+    const engine::SealReservation r = engine::reserve_run(peer, packets);
+    if (fan) {
+      auto job = [&](size_t who, size_t begin, size_t end) noexcept {
+        engine::seal_reserved(peer, r, run, begin, end, who, now_ms, drops);
+      };
+      fanout.run(kCtx, packets, chunk, job);
+    } else {
+      engine::seal_reserved(peer, r, run, 0, packets, kCtx, now_ms, drops);
+    }
+    const auto end = Clock::now();
+    benchmark::ClobberMemory();
+    const double seconds = std::chrono::duration<double>(end - start).count();
+    state.SetIterationTime(seconds);
+    if (rounds.size() < rounds.capacity()) rounds.push_back(seconds);
+  }
+  helper.reset();
+  state.counters["pkts_per_s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * packets), benchmark::Counter::kIsRate);
+  if (!rounds.empty()) {
+    const auto middle = rounds.begin() + static_cast<std::ptrdiff_t>(rounds.size() / 2);
+    std::nth_element(rounds.begin(), middle, rounds.end());
+    state.counters["p50_ns_per_pkt"] = *middle * 1e9 / static_cast<double>(packets);
+  }
+}
+
 void batch_send(benchmark::State& state, size_t peers, Flow flow) {
   Rig rig(CipherAlg::kAes256Gcm, peers, flow);
   run_rounds(
@@ -724,6 +898,23 @@ void register_all() {
     add("recv/" + c + "/engine_mp1000_spread", recv_engine, alg, size_t{1000}, Flow::kSpread);
     add("send/" + c + "/bare_evp_1000keys", bare_many, alg, true);
     add("recv/" + c + "/bare_evp_1000keys", bare_many, alg, false);
+  }
+  for (CipherAlg alg : {CipherAlg::kAes256Gcm, CipherAlg::kChaCha20Poly1305}) {
+    const std::string c = ovpn::crypto::cipher_name(alg);
+    for (const bool send : {true, false}) {
+      const std::string row = std::string("fanout/") + (send ? "send/" : "recv/") + c;
+      add(row + "/threads:1", fanout_rounds, alg, send, Helper::kNone);
+      add(row + "/threads:2_idle", fanout_rounds, alg, send, Helper::kIdle);
+      add(row + "/threads:2_busy", fanout_rounds, alg, send, Helper::kBusy);
+    }
+  }
+  for (const size_t packets : {8, 16, 32, 64}) {
+    for (const size_t bytes : {100, 500, 1400}) {
+      const std::string row =
+          "fanout/seal_only/" + std::to_string(packets) + "x" + std::to_string(bytes);
+      add(row + "/threads:1", fanout_seal_only, packets, bytes, false);
+      add(row + "/threads:2_idle", fanout_seal_only, packets, bytes, true);
+    }
   }
   add("send/batch/udp_batch_p2p", batch_send, size_t{1}, Flow::kOne);
   add("send/batch/udp_batch_mp1000_spread", batch_send, size_t{1000}, Flow::kSpread);

@@ -5,6 +5,7 @@
 #   ┌────────────────────────────────────┐                 ┌────────────────────────────────────┐
 #   │ ovbd0    10.210.1.1  ovpnd (default --threads)  UDP 1194  ovpnd (default)  10.210.1.2 ovbd0    │
 #   │ ovbd1    10.210.2.1  ovpnd --threads 1          UDP 1196  ovpnd --threads 1 10.210.2.2 ovbd1   │
+#   │ ovbd3    10.210.7.1  ovpnd --fanout off         UDP 1199  ovpnd --fanout off 10.210.7.2 ovbd3  │
 #   │ ovbovpn  10.210.3.1  openvpn --tls-server       UDP 1195  openvpn --tls-client 10.210.3.2 ovbovpn │
 #   │ ovbwg*a  10.210.4.1  wireguard-go               UDP 51820 wireguard-go    10.210.4.2 ovbwg*b  │
 #   │ ovbd2    10.210.5.1  ovpnd (default)            TCP 1197  ovpnd (default)  10.210.5.2 ovbd2    │
@@ -24,7 +25,8 @@
 #     sampled before and after each iperf3 run, divided by the bytes received. Kernel work done
 #     outside those processes (softirq on other tasks, iperf3 itself) is not counted.
 # Paths: plain veth; ovpnd (two engines `ovpnd --dco-only` keyed by hand with dcoctl,
-# AES-256-GCM, as in scripts/tunnel_demo.sh) with the default --threads and with --threads 1;
+# AES-256-GCM, as in scripts/tunnel_demo.sh) with the default --threads (and fan-out of one
+# peer's crypto over them), with --threads 1, and with --fanout off;
 # Debian's OpenVPN 2.6 in userspace (--disable-dco), TLS with a throwaway ECDSA P-256 PKI,
 # --data-ciphers AES-256-GCM, p2p, default MTU, no compression, no extra tuning; Debian's
 # wireguard-go (userspace TUN) keyed with `wg`; and over TCP, ovpnd (dcoctl makes the
@@ -35,7 +37,7 @@
 # this machine's cores, so the numbers are a same-box comparison, not a link capacity.
 #
 # Usage (as root): bench/tunnel/run.sh [--time SECONDS] [--runs N] [--markdown FILE]
-#                  [--paths veth,ovpnd,ovpnd1,openvpn,wggo,ovpnd-tcp,openvpn-tcp]
+#                  [--paths veth,ovpnd,ovpnd1,ovpnd-nofo,openvpn,wggo,ovpnd-tcp,openvpn-tcp]
 #                  [--tests tcp1,tcp4,udp64] [--results DIR] [--no-build]
 #                  [--build-dir DIR]   (ovpnd and dcoctl from DIR, as built there; implies
 #                                       --no-build: for comparing two builds)
@@ -53,7 +55,7 @@ RUNS=3
 MARKDOWN=""
 RESULTS=""
 BUILD=1
-ALL_PATHS=(veth ovpnd ovpnd1 openvpn wggo ovpnd-tcp openvpn-tcp)
+ALL_PATHS=(veth ovpnd ovpnd1 ovpnd-nofo openvpn wggo ovpnd-tcp openvpn-tcp)
 PATHS=("${ALL_PATHS[@]}")
 ALL_TESTS=(tcp1 tcp4 udp64)
 TESTS=("${ALL_TESTS[@]}")
@@ -67,7 +69,7 @@ WORK=""
 
 declare -A TARGET=(
   [veth]=10.210.0.1 [ovpnd]=10.210.1.1 [ovpnd1]=10.210.2.1 [openvpn]=10.210.3.1 [wggo]=10.210.4.1
-  [ovpnd-tcp]=10.210.5.1 [openvpn-tcp]=10.210.6.1
+  [ovpnd-tcp]=10.210.5.1 [openvpn-tcp]=10.210.6.1 [ovpnd-nofo]=10.210.7.1
 )
 
 log() { printf '[ovbench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -253,7 +255,7 @@ ovpnd_peers() {
 
 tcp_listening() { [ -n "$(ip netns exec "$NS_A" ss -Hltn "sport = :$1")" ]; }
 
-# setup_ovpnd PATH DEV PORT NET TRANSPORT [--threads N]: two engines keyed by hand, as
+# setup_ovpnd PATH DEV PORT NET TRANSPORT [--threads N | --fanout off]: two engines keyed by hand, as
 # tunnel_demo.sh does.
 setup_ovpnd() {
   local path=$1 dev=$2 port=$3 net=$4 transport=$5 shards
@@ -271,6 +273,7 @@ setup_ovpnd() {
   local what
   what="${shards:-?} thread$([ "${shards:-}" = 1 ] || echo s)"
   [ $# -eq 0 ] && what+=", default"
+  [ "${*: -2}" = "--fanout off" ] && what+=", no fan-out"
   local name="ovpnd ($what)"
   [ "$transport" = tcp ] && name="ovpnd over TCP ($what)"
   label "$path" "$name" "two ovpnd --dco-only engines keyed with dcoctl, AES-256-GCM, \
@@ -376,6 +379,7 @@ setup_path() {
     veth) ;; # the veth pair is made first, by setup_veth
     ovpnd) setup_ovpnd ovpnd ovbd0 1194 1 udp ;;
     ovpnd1) setup_ovpnd ovpnd1 ovbd1 1196 2 udp --threads 1 ;;
+    ovpnd-nofo) setup_ovpnd ovpnd-nofo ovbd3 1199 7 udp --fanout off ;;
     ovpnd-tcp) setup_ovpnd ovpnd-tcp ovbd2 1197 5 tcp ;;
     openvpn) setup_openvpn openvpn ovbovpn 1195 3 udp ;;
     openvpn-tcp) setup_openvpn openvpn-tcp ovbovpnt 1198 6 tcp ;;

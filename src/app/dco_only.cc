@@ -64,7 +64,10 @@ const char* const kDcoOnlyUsage =
     "                        and cuts them itself (default on)\n"
     "  --client-to-client on|off\n"
     "                        mp: a peer's packets for another peer go straight to it; off:\n"
-    "                        they are dropped, even when the host forwards IP (default off)\n";
+    "                        they are dropped, even when the host forwards IP (default off)\n"
+    "  --fanout on|off       a large batch's crypto (one heavy peer) shared with the other\n"
+    "                        shards, delivered in order: more throughput for one peer, more\n"
+    "                        CPU per byte (default on)\n";
 
 Expected<DcoOnlyOptions> parse_dco_only_args(const std::vector<std::string>& args) {
   DcoOnlyOptions o;
@@ -123,6 +126,9 @@ Expected<DcoOnlyOptions> parse_dco_only_args(const std::vector<std::string>& arg
     } else if (name == "client-to-client") {
       if (value != "on" && value != "off") return bad_option(name, "on or off, not " + value);
       o.client_to_client = value == "on";
+    } else if (name == "fanout") {
+      if (value != "on" && value != "off") return bad_option(name, "on or off, not " + value);
+      o.fanout = value == "on";
     } else {
       return bad_option(name, "unknown option");
     }
@@ -149,6 +155,7 @@ Status run_dco_only(const DcoOnlyOptions& o) {
   eo.udp_offload = o.udp_offload;
   eo.tun_offload = o.tun_offload;
   eo.client_to_client = o.client_to_client;
+  eo.fanout = o.fanout.value_or(engine::kFanoutDefault);
   auto engine = engine::EngineDco::start(eo);
   if (!engine) return forward_error(std::move(engine));
   if (auto st = configure_device(o, **engine); !st) return st;

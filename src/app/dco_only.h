@@ -25,6 +25,8 @@ struct DcoOnlyOptions {
   bool udp_offload = true;        // UDP GSO/GRO where the kernel has them
   bool tun_offload = true;        // TUN TSO and checksum offload where the kernel has them
   bool client_to_client = false;  // mp: peers reach each other through the engine
+  std::optional<bool> fanout;     // one peer's crypto over several shards; unset: the
+                                  // engine's default (engine::kFanoutDefault)
 };
 
 // Parses the command line after "--dco-only". Errors name the option.

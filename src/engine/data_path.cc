@@ -30,38 +30,58 @@ Drop seal_one(const PeerEntry& peer, DataKey& key, crypto::DataAead& aead, Packe
 
 }  // namespace
 
-SealRunResult seal_run(const PeerEntry& peer, std::span<PacketBuf* const> packets, size_t ctx,
-                       uint64_t now_ms, std::span<Drop> drops, SealedTraffic traffic) noexcept {
-  SealRunResult result;
+SealReservation reserve_run(const PeerEntry& peer, size_t packets) noexcept {
+  SealReservation r;
+  r.key = peer.primary();
+  if (r.key == nullptr) return r;
+  const proto::PacketIdSender::Range ids = r.key->tx_packet_id().next_range(packets);
+  r.first_id = ids.first;
+  r.ids = ids.count;
+  r.swap_needed = r.key->take_swap_request();
+  return r;
+}
+
+size_t seal_reserved(const PeerEntry& peer, const SealReservation& reservation,
+                     std::span<PacketBuf* const> packets, size_t begin, size_t end, size_t ctx,
+                     uint64_t now_ms, std::span<Drop> drops, SealedTraffic traffic) noexcept {
   ShardCounters& counters = peer.state->counters(ctx);
-  DataKey* key = peer.primary();
+  DataKey* key = reservation.key;
   if (key == nullptr) {
-    for (Drop& d : drops) {
+    for (size_t i = begin; i < end; ++i) {
       counters.drop(Drop::kNoKey);  // never send plaintext
-      d = Drop::kNoKey;
+      drops[i] = Drop::kNoKey;
     }
-    return result;
+    return 0;
   }
-  const proto::PacketIdSender::Range ids = key->tx_packet_id().next_range(packets.size());
-  result.swap_needed = key->take_swap_request();
   crypto::DataAead& aead = key->aead(ctx).seal;
+  size_t sealed = 0;
   uint64_t inner_bytes = 0;
-  for (size_t i = 0; i < packets.size(); ++i) {
+  for (size_t i = begin; i < end; ++i) {
     PacketBuf& packet = *packets[i];
     const size_t inner = packet.size();
-    const uint64_t packet_id = i < ids.count ? ids.first + i : 0;
+    const uint64_t packet_id = i < reservation.ids ? reservation.first_id + i : 0;
     drops[i] = seal_one(peer, *key, aead, packet, packet_id, counters);
     if (drops[i] != Drop::kNone) continue;
-    ++result.sealed;
+    ++sealed;
     inner_bytes += inner;
   }
-  if (result.sealed != 0) {
+  if (sealed != 0) {
     if (traffic == SealedTraffic::kTunnel) {
-      counters.vpn_tx_packets.add(result.sealed);
+      counters.vpn_tx_packets.add(sealed);
       counters.vpn_tx_bytes.add(inner_bytes);
     }
     peer.state->touch_tx(now_ms);
   }
+  return sealed;
+}
+
+SealRunResult seal_run(const PeerEntry& peer, std::span<PacketBuf* const> packets, size_t ctx,
+                       uint64_t now_ms, std::span<Drop> drops, SealedTraffic traffic) noexcept {
+  const SealReservation reservation = reserve_run(peer, packets.size());
+  SealRunResult result;
+  result.swap_needed = reservation.swap_needed;
+  result.sealed =
+      seal_reserved(peer, reservation, packets, 0, packets.size(), ctx, now_ms, drops, traffic);
   return result;
 }
 

@@ -51,10 +51,32 @@ enum class SealedTraffic : uint8_t { kTunnel, kKeepalive };
 // Seals `packets`, all routed to `peer`, in order, with consecutive packet ids taken in one
 // atomic step (as many calls of seal_for_peer in a row would, ids included). drops[i] is the
 // outcome of packets[i] (drops.size() == packets.size()), with the contract of seal_packet.
+// It is reserve_run() and seal_reserved() over the whole run.
 // Thread: the shard owning context `ctx`.
 SealRunResult seal_run(const PeerEntry& peer, std::span<PacketBuf* const> packets, size_t ctx,
                        uint64_t now_ms, std::span<Drop> drops,
                        SealedTraffic traffic = SealedTraffic::kTunnel) noexcept;
+
+// The packet ids of a run, taken once, for its packets to be sealed in pieces (possibly by
+// several threads, crypto_fanout.h): packet i of the run gets `first_id + i` when i < `ids`,
+// none (kPacketIdExhausted) otherwise. No key: nothing taken, every packet dropped kNoKey.
+struct SealReservation {
+  DataKey* key = nullptr;
+  uint64_t first_id = 0;
+  size_t ids = 0;
+  bool swap_needed = false;  // the key passed its soft limit: tell the control plane once
+};
+
+// Thread: any.
+SealReservation reserve_run(const PeerEntry& peer, size_t packets) noexcept;
+
+// Seals packets [begin, end) of a run reserved by reserve_run (`packets` is the whole run, the
+// ids are by position in it), in context `ctx`, counting in `ctx`'s block; drops as seal_run.
+// The packets sealed. Thread: the owner of context `ctx`.
+size_t seal_reserved(const PeerEntry& peer, const SealReservation& reservation,
+                     std::span<PacketBuf* const> packets, size_t begin, size_t end, size_t ctx,
+                     uint64_t now_ms, std::span<Drop> drops,
+                     SealedTraffic traffic = SealedTraffic::kTunnel) noexcept;
 
 // route_inner and a run of one. `packet` holds an inner IP packet with kDataHeadroom bytes free
 // in front; on kNone it holds the wire packet. Thread: the shard owning context `ctx`.

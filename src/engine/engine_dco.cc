@@ -63,6 +63,7 @@ Expected<std::unique_ptr<EngineDco>> EngineDco::start(const EngineOptions& optio
     e->stop_cv_.notify_all();
   };
 
+  if (options.fanout && ctx.shards >= 2) ctx.fanout = std::make_unique<CryptoFanout>(ctx.shards);
   for (size_t i = 0; i < ctx.shards; ++i) {
     auto shard = Shard::create(i, ctx);
     if (!shard) return forward_error(std::move(shard));
@@ -72,11 +73,11 @@ Expected<std::unique_ptr<EngineDco>> EngineDco::start(const EngineOptions& optio
   engine->housekeeping_ = std::thread([e = engine.get()] { e->housekeeping_loop(); });
   OVPN_LOG(kLog, LogLevel::kInfo,
            "engine up: %s, %zu shards, %s, listening on %s (UDP GSO %s, GRO %s; TUN TSO %s, "
-           "USO %s)",
+           "USO %s; crypto fan-out %s)",
            ctx.tun->name().c_str(), ctx.shards, dco::mode_name(options.mode),
            ctx.local.to_string().c_str(), ctx.sockets[0].gso() ? "on" : "off",
            ctx.sockets[0].gro() ? "on" : "off", ctx.tun->vnet_hdr() ? "on" : "off",
-           ctx.tun->uso() ? "on" : "off");
+           ctx.tun->uso() ? "on" : "off", ctx.fanout ? "on" : "off");
   return engine;
 }
 

@@ -40,7 +40,23 @@ struct EngineOptions {
   // peer by the shard that opened it, never seen by the host; without it, such packets are
   // dropped (Drop::kClientToClient), whatever the host's forwarding says.
   bool client_to_client = false;
+  // One peer's crypto on more than one core: a shard with a large batch (a receive's
+  // datagrams, a run of packets for one peer) shares its seal/open work with the other shards,
+  // idle ones woken for it, and delivers in the original order (crypto_fanout.h). Needs >= 2
+  // shards. Off unless asked for (tests); the daemons use kFanoutDefault.
+  bool fanout = false;
 };
+
+// What the daemons and `ovpnd --dco-only` use. Measured on the 2-core machine of the issue,
+// both tunnel ends and both iperf3s sharing the two cores (bench/tunnel/run.sh, paths ovpnd and
+// ovpnd-fo, medians of 3 runs, two setups): TCP 1 stream with fan-out 6.1 and 5.9 Gbit/s;
+// without, 4.8 Gbit/s when SO_REUSEPORT happens to put both ends' busy shards on one core (3
+// of the 4 setups seen) and 6.5 when it does not (then fan-out costs 9 %); TCP 4 streams
+// 4.1 -> 5.7 Gbit/s; UDP 64-byte datagrams unchanged (their batches stay below the threshold,
+// batch_crypto.h). The price is CPU: 12-26 % more VPN CPU time per GB. On, as one heavy peer
+// is the common case of a client and costs nothing to many busy peers: a shard shares a batch
+// only with shards that are idle or between rounds (a relaxed load per round).
+inline constexpr bool kFanoutDefault = true;
 
 class EngineDco final : public dco::Dco {
  public:
@@ -69,6 +85,8 @@ class EngineDco final : public dco::Dco {
   DropCounts device_drops() const override;
   // What the TUN offloads did so far, summed over the shards. Thread: any.
   OffloadStats offload_stats() const;
+  // What the crypto fan-out did (all zero when it is off). Thread: any.
+  FanoutStats fanout_stats() const { return ctx_.fanout ? ctx_.fanout->stats() : FanoutStats{}; }
   int notification_fd() const noexcept override { return ctx_.notifications->fd(); }
   size_t read_notifications(std::vector<dco::Notification>& out, size_t max) override;
 

@@ -44,6 +44,7 @@ Expected<std::unique_ptr<Shard>> Shard::create(size_t index, EngineContext& cont
       return io::errno_error(errno, "epoll_ctl");
     }
   }
+  if (context.fanout) context.fanout->set_wake_fd(index, wake.get());
   return std::unique_ptr<Shard>(new Shard(index, context, std::move(epoll), std::move(wake)));
 }
 
@@ -72,6 +73,7 @@ Shard::Shard(size_t index, EngineContext& context, io::Fd epoll, io::Fd wake)
   // A coalesced receive is up to 64 KiB of datagrams: up to about 1500 packets of 40 bytes.
   tun_out_.reserve(2048);
   tun_out_peers_.reserve(2048);
+  open_items_.reserve(2048);
   coalesced_.payloads.reserve(io::TunDevice::kMaxWritePieces);
 }
 
@@ -100,9 +102,18 @@ void Shard::stop() {
 }
 
 void Shard::run() {
+  CryptoFanout* fanout = ctx_.fanout.get();
   epoll_event events[32];
   while (!stop_.load(std::memory_order_relaxed)) {
-    const int n = ::epoll_wait(epoll_.get(), events, 32, 1000);
+    // About to sleep: idle, so a new fan-out job wakes this shard through wake_. When one is
+    // open already, help instead; if it had nothing left to take (its owner is finishing),
+    // look again soon rather than spin.
+    int timeout_ms = 1000;
+    if (fanout != nullptr && !fanout->going_idle(index_)) {
+      timeout_ms = fanout->help(index_) != 0 ? 0 : 1;
+    }
+    const int n = ::epoll_wait(epoll_.get(), events, 32, timeout_ms);
+    if (fanout != nullptr) fanout->awake(index_);
     if (n < 0 && errno != EINTR) {
       OVPN_LOG(kLog, LogLevel::kError, "shard %zu: epoll_wait: %s", index_,
                io::errno_text(errno).c_str());
@@ -111,14 +122,16 @@ void Shard::run() {
     const PeerTable& table = table_reader_.current(ctx_.table);
     for (int i = 0; i < n; ++i) {
       if (events[i].data.u64 == kTunTag) {
-        for (int r = 0; r < kRoundsPerEvent && pump_tun(table); ++r) {
-        }
+        for (int r = 0; r < kRoundsPerEvent && pump_tun(table); ++r) help_others();
       } else if (events[i].data.u64 == kUdpTag) {
-        for (int r = 0; r < kRoundsPerEvent && pump_udp(table); ++r) {
-        }
+        for (int r = 0; r < kRoundsPerEvent && pump_udp(table); ++r) help_others();
       } else if (events[i].data.u64 >> 56 == kTcpTag) {
         pump_tcp(table, events[i].data.u64, events[i].events);
+      } else if (events[i].data.u64 == kWakeTag) {
+        uint64_t count = 0;  // stop() or a fan-out job: reset the eventfd
+        [[maybe_unused]] const ssize_t r = ::read(wake_.get(), &count, sizeof count);
       }
+      help_others();
     }
   }
 }
@@ -208,7 +221,8 @@ void Shard::seal_pending(uint64_t now_ms) {
   if (run_packets_.empty()) return;
   const PeerEntry& peer = *run_peer_;
   run_drops_.resize(run_packets_.size());
-  const SealRunResult sealed = seal_run(peer, run_packets_, index_, now_ms, run_drops_);
+  const SealRunResult sealed =
+      seal_run_batch(ctx_.fanout.get(), peer, run_packets_, index_, now_ms, run_drops_);
   if (sealed.swap_needed) {
     ctx_.notifications->push(dco::KeySwapNeeded{peer.id(), peer.primary()->key_id()});
   }
@@ -285,14 +299,16 @@ void Shard::flush_sends() {
 }
 
 // Wire -> TUN: receive a batch, pass control packets up, open data packets, write them out.
-// A coalesced receive (UDP_GRO) is split into its datagrams, each opened in place.
-// True when the batch filled up: more may be waiting.
+// A coalesced receive (UDP_GRO) is split into its datagrams, each opened in place. The data
+// datagrams of the whole receive are opened together (open_batch: fanned out when large), then
+// acted on in order. True when the batch filled up: more may be waiting.
 bool Shard::pump_udp(const PeerTable& table) {
   for (auto& buf : bufs_) buf.reset(0);
   const io::IoResult r = batch_.recv(ctx_.sockets[index_], bufs_, meta_);
   if (!r) return false;
   const uint64_t now_ms = monotonic_ms();
   ShardCounters& unattributed = ctx_.unattributed[index_];
+  open_items_.clear();
   for (size_t i = 0; i < r.value(); ++i) {
     PacketBuf& buf = bufs_[i];
     const io::UdpRecvMeta& meta = meta_[i];
@@ -302,16 +318,16 @@ bool Shard::pump_udp(const PeerTable& table) {
     }
     const size_t segment = meta.segment_size;
     if (segment == 0 || segment >= buf.size()) {
-      handle_datagram(table, buf, meta, now_ms, unattributed);
+      stage_datagram(table, buf.span(), meta);
       continue;
     }
     for (size_t offset = 0; offset < buf.size(); offset += segment) {
-      const size_t length = std::min(segment, buf.size() - offset);
-      PacketBuf datagram(buf.data() + offset, length, 0);
-      datagram.put(length);
-      handle_datagram(table, datagram, meta, now_ms, unattributed);
+      stage_datagram(table, buf.span().subspan(offset, std::min(segment, buf.size() - offset)),
+                     meta);
     }
   }
+  open_batch(ctx_.fanout.get(), table, open_items_, index_, now_ms, ctx_.unattributed);
+  for (OpenItem& item : open_items_) deliver(item, now_ms);
   flush_tun(unattributed);
   if (fwd_used_ != 0) flush_round(now_ms);
   return r.value() == bufs_.size();
@@ -360,31 +376,35 @@ void Shard::flush_tun(ShardCounters& unattributed) {
   tun_out_peers_.clear();
 }
 
-void Shard::handle_datagram(const PeerTable& table, PacketBuf& buf, const io::UdpRecvMeta& meta,
-                            uint64_t now_ms, ShardCounters& unattributed) {
-  const proto::PacketKind kind = proto::classify_packet(buf.span());
-  if (kind == proto::PacketKind::kControl) {
+void Shard::stage_datagram(const PeerTable& table, std::span<uint8_t> bytes,
+                           const io::UdpRecvMeta& meta) {
+  if (proto::classify_packet(bytes) == proto::PacketKind::kControl) {
     const PeerEntry* peer = table.find_by_remote(meta.source);
     dco::ControlPacket packet;
     if (peer != nullptr) packet.peer = peer->id();
     packet.transport = dco::Transport::kUdp;
     packet.remote = meta.source;
     packet.local = Endpoint(meta.local.value_or(ctx_.local.address()), ctx_.local.port());
-    packet.bytes.assign(buf.data(), buf.data() + buf.size());
+    packet.bytes.assign(bytes.begin(), bytes.end());
     ctx_.notifications->push(std::move(packet));
     return;
   }
-  OpenResult opened;
-  if (open_packet(table, buf, meta.source, index_, now_ms, unattributed, opened) != Drop::kNone) {
-    return;
-  }
-  if (opened.floated) ctx_.notifications->push(dco::PeerFloated{opened.peer->id(), meta.source});
+  OpenItem& item = open_items_.emplace_back();
+  item.packet = PacketBuf(bytes.data(), bytes.size(), 0);
+  item.packet.put(bytes.size());
+  item.source = &meta.source;
+}
+
+void Shard::deliver(OpenItem& item, uint64_t now_ms) {
+  if (item.drop != Drop::kNone) return;  // counted by open_packet
+  const OpenResult& opened = item.result;
+  if (opened.floated) ctx_.notifications->push(dco::PeerFloated{opened.peer->id(), *item.source});
   if (opened.ping) return;
   if (opened.forward != nullptr) {
-    queue_forward(*opened.forward, buf, now_ms);
+    queue_forward(*opened.forward, item.packet, now_ms);
     return;
   }
-  tun_out_.push_back(buf.span());
+  tun_out_.push_back(item.packet.span());
   tun_out_peers_.push_back(opened.peer);
 }
 

@@ -8,25 +8,33 @@
 // Client-to-client: a received packet for another peer is sealed again, in place, for that
 // peer and sent in the same round, like a packet read from TUN.
 // It loads the published peer table once per round: no lock and no allocation per packet.
+// With fan-out (crypto_fanout.h, batch_crypto.h), the crypto of a large batch is shared with
+// the other shards: this shard wakes them when they are idle, and helps with theirs between
+// its own rounds and before it sleeps; it acts on its batch's outcomes in order afterwards.
 
 #include <sys/epoll.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 #include <vector>
 
 #include "common/packet_pool.h"
+#include "engine/batch_crypto.h"
 #include "engine/engine_context.h"
 #include "engine/tcp_coalesce.h"
 #include "io/fd.h"
+#include "io/tun.h"
 #include "io/udp_batch.h"
 
 namespace ovpn::engine {
 
 // Room for a coalesced UDP receive (UDP_GRO: up to 64 KiB of datagrams back to back), which
-// also covers MTU 9000 plus headers and tags, with headroom for the data header.
+// also covers MTU 9000 plus headers and tags, with headroom for the data header; and more room
+// than any packet read from TUN, so that a read is one read(2) (TunDevice::read).
 inline constexpr size_t kPacketHeadroom = 64;
-inline constexpr size_t kPacketBufferSize = io::kMaxCoalesced + 1 + kPacketHeadroom;
+inline constexpr size_t kPacketBufferSize =
+    std::max(io::kMaxCoalesced, io::TunDevice::kLargestPacket) + 1 + kPacketHeadroom;
 // A segment of a TSO or USO super-packet: at most one MTU (9000) plus headroom.
 inline constexpr size_t kSegmentBufferSize = 9216 + kPacketHeadroom;
 
@@ -70,8 +78,16 @@ class Shard {
   // udp_coalesce.h).
   void flush_tun(ShardCounters& unattributed);
   bool pump_udp(const PeerTable& table);
-  void handle_datagram(const PeerTable& table, PacketBuf& buf, const io::UdpRecvMeta& meta,
-                       uint64_t now_ms, ShardCounters& unattributed);
+  // A received datagram: a control packet goes up at once; a data packet is staged in
+  // open_items_ to be opened with the rest of the receive (open_batch).
+  void stage_datagram(const PeerTable& table, std::span<uint8_t> bytes,
+                      const io::UdpRecvMeta& meta);
+  // Acts on an opened datagram, in receive order: float, ping, forward, or TUN.
+  void deliver(OpenItem& item, uint64_t now_ms);
+  // Takes chunks of other shards' fan-out jobs, if any are open.
+  void help_others() {
+    if (ctx_.fanout && ctx_.fanout->pending()) ctx_.fanout->help(index_);
+  }
   void flush_sends();
   void flush_tcp_sends();
   void pump_tcp(const PeerTable& table, uint64_t tag, uint32_t events);
@@ -100,6 +116,7 @@ class Shard {
   std::vector<const PeerEntry*> tun_out_peers_;
   CoalescedWrite coalesced_;
   std::vector<io::UdpRecvMeta> meta_;
+  std::vector<OpenItem> open_items_;  // the data datagrams of a receive
   io::UdpBatch batch_;
   // Routed packets for one peer, in order, not sealed yet (they live in bufs_ / seg_bufs_).
   const PeerEntry* run_peer_ = nullptr;
