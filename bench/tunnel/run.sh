@@ -5,7 +5,7 @@
 #   ┌────────────────────────────────────┐                 ┌────────────────────────────────────┐
 #   │ ovbd0    10.210.1.1  ovpnd (default --threads)  UDP 1194  ovpnd (default)  10.210.1.2 ovbd0    │
 #   │ ovbd1    10.210.2.1  ovpnd --threads 1          UDP 1196  ovpnd --threads 1 10.210.2.2 ovbd1   │
-#   │ ovbd3    10.210.7.1  ovpnd --fanout off         UDP 1199  ovpnd --fanout off 10.210.7.2 ovbd3  │
+#   │ ovbd3    10.210.7.1  ovpnd --fanout on          UDP 1199  ovpnd --fanout on 10.210.7.2 ovbd3   │
 #   │ ovbovpn  10.210.3.1  openvpn --tls-server       UDP 1195  openvpn --tls-client 10.210.3.2 ovbovpn │
 #   │ ovbwg*a  10.210.4.1  wireguard-go               UDP 51820 wireguard-go    10.210.4.2 ovbwg*b  │
 #   │ ovbd2    10.210.5.1  ovpnd (default)            TCP 1197  ovpnd (default)  10.210.5.2 ovbd2    │
@@ -25,8 +25,8 @@
 #     sampled before and after each iperf3 run, divided by the bytes received. Kernel work done
 #     outside those processes (softirq on other tasks, iperf3 itself) is not counted.
 # Paths: plain veth; ovpnd (two engines `ovpnd --dco-only` keyed by hand with dcoctl,
-# AES-256-GCM, as in scripts/tunnel_demo.sh) with the default --threads (and fan-out of one
-# peer's crypto over them), with --threads 1, and with --fanout off;
+# AES-256-GCM, as in scripts/tunnel_demo.sh) with the default --threads, with --threads 1, and
+# with --fanout on (one peer's crypto spread over the threads);
 # Debian's OpenVPN 2.6 in userspace (--disable-dco), TLS with a throwaway ECDSA P-256 PKI,
 # --data-ciphers AES-256-GCM, p2p, default MTU, no compression, no extra tuning; Debian's
 # wireguard-go (userspace TUN) keyed with `wg`; and over TCP, ovpnd (dcoctl makes the
@@ -37,10 +37,11 @@
 # this machine's cores, so the numbers are a same-box comparison, not a link capacity.
 #
 # Usage (as root): bench/tunnel/run.sh [--time SECONDS] [--runs N] [--markdown FILE]
-#                  [--paths veth,ovpnd,ovpnd1,ovpnd-nofo,openvpn,wggo,ovpnd-tcp,openvpn-tcp]
+#                  [--paths veth,ovpnd,ovpnd1,ovpnd-fo,openvpn,wggo,ovpnd-tcp,openvpn-tcp]
 #                  [--tests tcp1,tcp4,udp64] [--results DIR] [--no-build]
 #                  [--build-dir DIR]   (ovpnd and dcoctl from DIR, as built there; implies
 #                                       --no-build: for comparing two builds)
+# OVBENCH_OVPND_ARGS="--pin off" (say) is added to every ovpnd engine's command line.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -55,7 +56,7 @@ RUNS=3
 MARKDOWN=""
 RESULTS=""
 BUILD=1
-ALL_PATHS=(veth ovpnd ovpnd1 ovpnd-nofo openvpn wggo ovpnd-tcp openvpn-tcp)
+ALL_PATHS=(veth ovpnd ovpnd1 ovpnd-fo openvpn wggo ovpnd-tcp openvpn-tcp)
 PATHS=("${ALL_PATHS[@]}")
 ALL_TESTS=(tcp1 tcp4 udp64)
 TESTS=("${ALL_TESTS[@]}")
@@ -69,7 +70,7 @@ WORK=""
 
 declare -A TARGET=(
   [veth]=10.210.0.1 [ovpnd]=10.210.1.1 [ovpnd1]=10.210.2.1 [openvpn]=10.210.3.1 [wggo]=10.210.4.1
-  [ovpnd-tcp]=10.210.5.1 [openvpn-tcp]=10.210.6.1 [ovpnd-nofo]=10.210.7.1
+  [ovpnd-tcp]=10.210.5.1 [openvpn-tcp]=10.210.6.1 [ovpnd-fo]=10.210.7.1
 )
 
 log() { printf '[ovbench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -230,7 +231,8 @@ ovpnd_engine() {
   shift 6
   ip=$([ "$side" = a ] && echo 1 || echo 2)
   start_bg "$path-$side" "$ns" "$OVPND" --dco-only --control "$WORK/$path-$side.sock" \
-    --dev "$dev" --listen "10.210.0.$ip:$port" --ifconfig "10.210.$net.$ip/24" "$@"
+    --dev "$dev" --listen "10.210.0.$ip:$port" --ifconfig "10.210.$net.$ip/24" "$@" \
+    ${OVBENCH_OVPND_ARGS:-}
   echo "$BG_PID" >>"$WORK/vpn.$path"
   wait_for 5 test -S "$WORK/$path-$side.sock" || die "ovpnd ($path, $side) did not start"
 }
@@ -255,7 +257,7 @@ ovpnd_peers() {
 
 tcp_listening() { [ -n "$(ip netns exec "$NS_A" ss -Hltn "sport = :$1")" ]; }
 
-# setup_ovpnd PATH DEV PORT NET TRANSPORT [--threads N | --fanout off]: two engines keyed by hand, as
+# setup_ovpnd PATH DEV PORT NET TRANSPORT [--threads N | --fanout on]: two engines keyed by hand, as
 # tunnel_demo.sh does.
 setup_ovpnd() {
   local path=$1 dev=$2 port=$3 net=$4 transport=$5 shards
@@ -273,7 +275,7 @@ setup_ovpnd() {
   local what
   what="${shards:-?} thread$([ "${shards:-}" = 1 ] || echo s)"
   [ $# -eq 0 ] && what+=", default"
-  [ "${*: -2}" = "--fanout off" ] && what+=", no fan-out"
+  [ "${*: -2}" = "--fanout on" ] && what+=", fan-out"
   local name="ovpnd ($what)"
   [ "$transport" = tcp ] && name="ovpnd over TCP ($what)"
   label "$path" "$name" "two ovpnd --dco-only engines keyed with dcoctl, AES-256-GCM, \
@@ -379,7 +381,7 @@ setup_path() {
     veth) ;; # the veth pair is made first, by setup_veth
     ovpnd) setup_ovpnd ovpnd ovbd0 1194 1 udp ;;
     ovpnd1) setup_ovpnd ovpnd1 ovbd1 1196 2 udp --threads 1 ;;
-    ovpnd-nofo) setup_ovpnd ovpnd-nofo ovbd3 1199 7 udp --fanout off ;;
+    ovpnd-fo) setup_ovpnd ovpnd-fo ovbd3 1199 7 udp --fanout on ;;
     ovpnd-tcp) setup_ovpnd ovpnd-tcp ovbd2 1197 5 tcp ;;
     openvpn) setup_openvpn openvpn ovbovpn 1195 3 udp ;;
     openvpn-tcp) setup_openvpn openvpn-tcp ovbovpnt 1198 6 tcp ;;

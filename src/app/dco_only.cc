@@ -53,6 +53,8 @@ const char* const kDcoOnlyUsage =
     "  --mode p2p|mp         one peer (client) or many (server); default p2p\n"
     "  --listen ADDR:PORT    UDP address to bind (default [::]:1194, dual stack)\n"
     "  --threads N           shards (default: one per core)\n"
+    "  --pin on|off          shard N pinned to CPU N, for a dedicated machine (default off:\n"
+    "                        the scheduler places them, away from other busy processes)\n"
     "  --mtu N               tunnel MTU (default 1420)\n"
     "  --mssfix N            clamp TCP MSS to N, both ways (default MTU - 40; 0: off)\n"
     "  --ifconfig ADDR/LEN   interface address (repeatable; IPv4 or IPv6)\n"
@@ -66,8 +68,8 @@ const char* const kDcoOnlyUsage =
     "                        mp: a peer's packets for another peer go straight to it; off:\n"
     "                        they are dropped, even when the host forwards IP (default off)\n"
     "  --fanout on|off       a large batch's crypto (one heavy peer) shared with the other\n"
-    "                        shards, delivered in order: more throughput for one peer, more\n"
-    "                        CPU per byte (default on)\n";
+    "                        shards, delivered in order: for one heavy peer on a machine\n"
+    "                        with spare cores; more CPU per byte (default off)\n";
 
 Expected<DcoOnlyOptions> parse_dco_only_args(const std::vector<std::string>& args) {
   DcoOnlyOptions o;
@@ -126,6 +128,9 @@ Expected<DcoOnlyOptions> parse_dco_only_args(const std::vector<std::string>& arg
     } else if (name == "client-to-client") {
       if (value != "on" && value != "off") return bad_option(name, "on or off, not " + value);
       o.client_to_client = value == "on";
+    } else if (name == "pin") {
+      if (value != "on" && value != "off") return bad_option(name, "on or off, not " + value);
+      o.pin = value == "on";
     } else if (name == "fanout") {
       if (value != "on" && value != "off") return bad_option(name, "on or off, not " + value);
       o.fanout = value == "on";
@@ -150,6 +155,7 @@ Status run_dco_only(const DcoOnlyOptions& o) {
   eo.mode = o.mode;
   eo.ifname = o.dev;
   eo.threads = o.threads;
+  eo.pin_threads = o.pin;
   eo.listen = o.listen;
   eo.max_mss = o.mssfix.value_or(engine::mss_for_mtu(o.mtu));
   eo.udp_offload = o.udp_offload;

@@ -17,6 +17,7 @@ struct DcoOnlyOptions {
   dco::Mode mode = dco::Mode::kPointToPoint;
   Endpoint listen{IpAddress::v6(in6addr_any), 1194};
   size_t threads = 0;
+  bool pin = false;  // shard i on CPU i
   uint32_t mtu = 1420;
   std::optional<uint16_t> mssfix;  // clamp TCP MSS to this; default: what the MTU carries
   std::vector<std::pair<IpAddress, uint8_t>> addresses;  // interface addresses with prefix

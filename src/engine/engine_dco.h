@@ -28,7 +28,12 @@ struct EngineOptions {
   std::string ifname = "ovpn%d";                      // "%d": the kernel picks the number
   size_t threads = 0;                                 // shards; 0: one per online core
   Endpoint listen{IpAddress::v6(in6addr_any), 1194};  // "[::]:port" is dual stack
-  bool pin_threads = true;
+  // Shard i pinned to CPU i. Off by default: where other busy processes share the cores (the
+  // tunnel benchmark's iperf3s and the other tunnel end, or any busy host), a pinned shard
+  // cannot move away from them; measured with bench/tunnel/run.sh, TCP 1 stream, 2 cores,
+  // 4 runs each: unpinned 5.9-6.1 Gbit/s, pinned 4.4-6.1 Gbit/s (two ends' busy shards on one
+  // core). `ovpnd --dco-only --pin on` for a dedicated machine.
+  bool pin_threads = false;
   int socket_buffer = 4 << 20;  // SO_RCVBUF / SO_SNDBUF per socket
   // The last packet id a key may use before it stops (tests lower it to reach exhaustion).
   uint64_t packet_id_last = proto::kPacketIdLast32;
@@ -47,16 +52,17 @@ struct EngineOptions {
   bool fanout = false;
 };
 
-// What the daemons and `ovpnd --dco-only` use. Measured on the 2-core machine of the issue,
-// both tunnel ends and both iperf3s sharing the two cores (bench/tunnel/run.sh, paths ovpnd and
-// ovpnd-fo, medians of 3 runs, two setups): TCP 1 stream with fan-out 6.1 and 5.9 Gbit/s;
-// without, 4.8 Gbit/s when SO_REUSEPORT happens to put both ends' busy shards on one core (3
-// of the 4 setups seen) and 6.5 when it does not (then fan-out costs 9 %); TCP 4 streams
-// 4.1 -> 5.7 Gbit/s; UDP 64-byte datagrams unchanged (their batches stay below the threshold,
-// batch_crypto.h). The price is CPU: 12-26 % more VPN CPU time per GB. On, as one heavy peer
-// is the common case of a client and costs nothing to many busy peers: a shard shares a batch
-// only with shards that are idle or between rounds (a relaxed load per round).
-inline constexpr bool kFanoutDefault = true;
+// What the daemons and `ovpnd --dco-only` use: off, because fan-out pays only where a core is
+// spare. Measured on the issue's 2-core machine, where both tunnel ends and both iperf3s share
+// the cores (bench/tunnel/run.sh, TCP 1 stream, unpinned shards, 6 interleaved runs): with
+// fan-out 5.3-5.8 Gbit/s at 2.1-2.3 VPN CPU s/GB, without 5.9-6.4 at 1.9-2.0. It gained (4.8 ->
+// 6.1 Gbit/s) only with pinned shards where both ends' busy shards sat on one core, which the
+// unpinned default avoids. Where the second core is free (bench/micro/data_path_bench.cc,
+// fanout/*, 64 x 1400 B, AES-256-GCM, packets/s): seal 1.84 M alone, 2.30 M with an idle helper
+// woken per job, 3.14 M with a helper already awake; open 1.81 M, 1.67 M, 2.72 M (waking a
+// sleeping helper costs this VM more than it saves on open). `--fanout on` for a machine with
+// spare, busy-enough cores and one heavy peer.
+inline constexpr bool kFanoutDefault = false;
 
 class EngineDco final : public dco::Dco {
  public:
