@@ -1,6 +1,7 @@
 #pragma once
-// A shard: one thread, pinned to a core, owning one TUN queue, one UDP socket (all on one port
-// via SO_REUSEPORT), its packet buffers and its counters. It moves packets in batches:
+// A shard: one thread (pinned to a core with --pin on), owning one TUN queue, one UDP socket
+// (all on one port via SO_REUSEPORT), its packet buffers and its counters. It moves packets in
+// batches:
 //   TUN -> seal -> sendmmsg        (up to kBatchSize packets per round)
 //   recvmmsg -> open -> TUN        (control packets go up to the control plane)
 // It also receives on the TCP peers it owns (tcp_link.h), opening their frames in place;
