@@ -27,6 +27,16 @@ bool parse_number(const std::string& text, T& out) {
   return ec == std::errc() && end == text.data() + text.size();
 }
 
+// The flag an on|off option sets; null for any other option.
+bool* on_off_option(DcoOnlyOptions& o, const std::string& name) {
+  if (name == "udp-offload") return &o.udp_offload;
+  if (name == "tun-offload") return &o.tun_offload;
+  if (name == "client-to-client") return &o.client_to_client;
+  if (name == "pin") return &o.pin;
+  if (name == "fanout") return &o.fanout;
+  return nullptr;
+}
+
 // Applies the device setup; records what it added so that it can be undone on exit.
 Status configure_device(const DcoOnlyOptions& o, engine::EngineDco& engine) {
   auto nl = io::NetlinkSocket::open();
@@ -119,21 +129,9 @@ Expected<DcoOnlyOptions> parse_dco_only_args(const std::vector<std::string>& arg
       o.routes.push_back(*p);
     } else if (name == "control") {
       o.control = value;
-    } else if (name == "udp-offload") {
+    } else if (bool* flag = on_off_option(o, name)) {
       if (value != "on" && value != "off") return bad_option(name, "on or off, not " + value);
-      o.udp_offload = value == "on";
-    } else if (name == "tun-offload") {
-      if (value != "on" && value != "off") return bad_option(name, "on or off, not " + value);
-      o.tun_offload = value == "on";
-    } else if (name == "client-to-client") {
-      if (value != "on" && value != "off") return bad_option(name, "on or off, not " + value);
-      o.client_to_client = value == "on";
-    } else if (name == "pin") {
-      if (value != "on" && value != "off") return bad_option(name, "on or off, not " + value);
-      o.pin = value == "on";
-    } else if (name == "fanout") {
-      if (value != "on" && value != "off") return bad_option(name, "on or off, not " + value);
-      o.fanout = value == "on";
+      *flag = value == "on";
     } else {
       return bad_option(name, "unknown option");
     }
@@ -161,7 +159,7 @@ Status run_dco_only(const DcoOnlyOptions& o) {
   eo.udp_offload = o.udp_offload;
   eo.tun_offload = o.tun_offload;
   eo.client_to_client = o.client_to_client;
-  eo.fanout = o.fanout.value_or(engine::kFanoutDefault);
+  eo.fanout = o.fanout;
   auto engine = engine::EngineDco::start(eo);
   if (!engine) return forward_error(std::move(engine));
   if (auto st = configure_device(o, **engine); !st) return st;

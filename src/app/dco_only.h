@@ -9,6 +9,7 @@
 #include "common/ip_address.h"
 #include "common/result.h"
 #include "dco/dco.h"
+#include "engine/engine_dco.h"
 
 namespace ovpn::app {
 
@@ -23,11 +24,10 @@ struct DcoOnlyOptions {
   std::vector<std::pair<IpAddress, uint8_t>> addresses;  // interface addresses with prefix
   std::vector<IpPrefix> routes;                          // routed into the device
   std::string control = "/run/ovpnd/dco.sock";
-  bool udp_offload = true;        // UDP GSO/GRO where the kernel has them
-  bool tun_offload = true;        // TUN TSO and checksum offload where the kernel has them
-  bool client_to_client = false;  // mp: peers reach each other through the engine
-  std::optional<bool> fanout;     // one peer's crypto over several shards; unset: the
-                                  // engine's default (engine::kFanoutDefault)
+  bool udp_offload = true;               // UDP GSO/GRO where the kernel has them
+  bool tun_offload = true;               // TUN TSO and checksum offload where the kernel has them
+  bool client_to_client = false;         // mp: peers reach each other through the engine
+  bool fanout = engine::kFanoutDefault;  // one peer's crypto over several shards
 };
 
 // Parses the command line after "--dco-only". Errors name the option.

@@ -22,6 +22,7 @@
 
 #include "crypto/data_aead.h"
 #include "engine/engine_dco.h"
+#include "engine_peer_sockets.h"
 #include "io/fd.h"
 #include "io/netlink.h"
 #include "proto/data_packet.h"
@@ -30,6 +31,9 @@
 namespace ovpn::engine {
 namespace {
 
+using test::aead;
+using test::bind_any_port;
+using test::receive;
 using test::udp_packet;
 using test::UdpSpec;
 
@@ -38,36 +42,11 @@ constexpr size_t kPayload = 1300;  // inner UDP payload: 1328-byte inner packets
 constexpr size_t kPerSend = 40;    // one UDP_SEGMENT send: one large receive for the engine
 constexpr size_t kSends = 50;
 
-crypto::DataAead aead(uint8_t byte) {
-  const std::vector<uint8_t> key(32, byte);
-  const std::array<uint8_t, 8> nonce_tail{};
-  return std::move(*crypto::DataAead::create_v2(crypto::CipherAlg::kAes256Gcm, key, nonce_tail));
-}
-
 io::Fd udp_socket() {
   io::Fd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   const int size = 8 << 20;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size);
   return fd;
-}
-
-Endpoint bind_any_port(const io::Fd& fd, const char* address) {
-  sockaddr_storage ss;
-  const socklen_t len = Endpoint(*IpAddress::parse(address), 0).to_sockaddr(ss);
-  EXPECT_EQ(::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len), 0) << std::strerror(errno);
-  socklen_t got = sizeof ss;
-  ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&ss), &got);
-  return *Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), got);
-}
-
-std::optional<std::vector<uint8_t>> receive(const io::Fd& fd, int timeout_ms = 2000) {
-  pollfd p{fd.get(), POLLIN, 0};
-  if (::poll(&p, 1, timeout_ms) != 1) return std::nullopt;
-  std::vector<uint8_t> buf(65536);
-  const ssize_t n = ::recv(fd.get(), buf.data(), buf.size(), 0);
-  if (n < 0) return std::nullopt;
-  buf.resize(static_cast<size_t>(n));
-  return buf;
 }
 
 // The payload of packet `seq`: its number, then a pattern of it.
@@ -102,7 +81,7 @@ class FanoutThroughEngine : public ::testing::Test {
     peer_socket_ = udp_socket();
     dco::PeerConfig c;
     c.id = kPeer;
-    c.remote = bind_any_port(peer_socket_, "127.0.0.1");
+    c.remote = bind_any_port(peer_socket_, *IpAddress::parse("127.0.0.1"));
     ASSERT_TRUE(engine_->peer_new(c));
     dco::KeyConfig k;
     k.peer = kPeer;
@@ -157,7 +136,7 @@ class FanoutThroughEngine : public ::testing::Test {
 
 TEST_F(FanoutThroughEngine, ReceivedPacketsOfOnePeerReachTunInOrder) {
   io::Fd receiver = udp_socket();
-  const Endpoint at = bind_any_port(receiver, "10.8.0.1");
+  const Endpoint at = bind_any_port(receiver, *IpAddress::parse("10.8.0.1"));
   auto packet = [&](uint32_t seq) {
     auto p = udp_packet(UdpSpec{.payload = kPayload, .dport = at.port()});
     fill_payload(&p[28], seq);
@@ -204,7 +183,7 @@ TEST_F(FanoutThroughEngine, ReceivedPacketsOfOnePeerReachTunInOrder) {
 
 TEST_F(FanoutThroughEngine, SentPacketsOfOneFlowLeaveInOrder) {
   io::Fd app = udp_socket();
-  bind_any_port(app, "10.8.0.1");
+  bind_any_port(app, *IpAddress::parse("10.8.0.1"));
   const int segment = kPayload;
   ASSERT_EQ(::setsockopt(app.get(), SOL_UDP, UDP_SEGMENT, &segment, sizeof segment), 0);
   sockaddr_storage to;

@@ -23,6 +23,7 @@
 
 #include "crypto/data_aead.h"
 #include "engine/engine_dco.h"
+#include "engine_peer_sockets.h"
 #include "io/fd.h"
 #include "io/netlink.h"
 #include "proto/data_packet.h"
@@ -31,39 +32,16 @@
 namespace ovpn::engine {
 namespace {
 
+using test::aead;
+using test::bind_any_port;
+using test::receive;
 using test::udp_checksum_ok;
 using test::udp_packet;
 using test::UdpSpec;
 
 const PeerId kPeer = *PeerId::make(1);
 
-crypto::DataAead aead(uint8_t byte) {
-  const std::vector<uint8_t> key(32, byte);
-  const std::array<uint8_t, 8> nonce_tail{};
-  return std::move(*crypto::DataAead::create_v2(crypto::CipherAlg::kAes256Gcm, key, nonce_tail));
-}
-
 io::Fd udp_socket(int family) { return io::Fd(::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0)); }
-
-// Binds `fd` to `address` port 0; the endpoint it got.
-Endpoint bind_any_port(const io::Fd& fd, const IpAddress& address) {
-  sockaddr_storage ss;
-  const socklen_t len = Endpoint(address, 0).to_sockaddr(ss);
-  EXPECT_EQ(::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len), 0) << std::strerror(errno);
-  socklen_t got = sizeof ss;
-  ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&ss), &got);
-  return *Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), got);
-}
-
-std::optional<std::vector<uint8_t>> receive(const io::Fd& fd, int timeout_ms = 2000) {
-  pollfd p{fd.get(), POLLIN, 0};
-  if (::poll(&p, 1, timeout_ms) != 1) return std::nullopt;
-  std::vector<uint8_t> buf(65536);
-  const ssize_t n = ::recv(fd.get(), buf.data(), buf.size(), 0);
-  if (n < 0) return std::nullopt;
-  buf.resize(static_cast<size_t>(n));
-  return buf;
-}
 
 class UdpOffloadThroughEngine : public ::testing::TestWithParam<bool> {
  protected:
