@@ -21,6 +21,12 @@
 # What is measured, from b (client) to a (server), through each path:
 #   - iperf3 TCP, 1 stream and 4 streams (-P 4): receiver throughput (end.sum_received);
 #   - iperf3 UDP, 64-byte payloads, -b 0 (as fast as the sender can): packets/s received, loss;
+#   - pps64: the highest rate of 64-byte UDP datagrams a path carries losing at most 1% (the
+#     throughput of RFC 2544): 2-second trials at 25 kpps, doubled until one loses more, then
+#     three halvings of the interval; the datagrams come from ovpn_udp_flood (udp_flood.cc),
+#     which sends with sendmmsg and counts with recvmmsg — iperf3 spends a system call per
+#     datagram on each side and on two cores caps even veth near 260 kpps, and a sender that
+#     floods takes the CPU the tunnel needs, so -b 0 measures the overload, not the capacity;
 #   - CPU cost of the VPN: utime+stime (/proc/<pid>/stat) of the VPN processes of both ends,
 #     sampled before and after each iperf3 run, divided by the bytes received. Kernel work done
 #     outside those processes (softirq on other tasks, iperf3 itself) is not counted.
@@ -38,7 +44,7 @@
 #
 # Usage (as root): bench/tunnel/run.sh [--time SECONDS] [--runs N] [--markdown FILE]
 #                  [--paths veth,ovpnd,ovpnd1,ovpnd-fo,openvpn,wggo,ovpnd-tcp,openvpn-tcp]
-#                  [--tests tcp1,tcp4,udp64] [--results DIR] [--no-build]
+#                  [--tests tcp1,tcp4,udp64,pps64] [--results DIR] [--no-build]
 #                  [--build-dir DIR]   (ovpnd and dcoctl from DIR, as built there; implies
 #                                       --no-build: for comparing two builds)
 # OVBENCH_OVPND_ARGS="--pin off" (say) is added to every ovpnd engine's command line.
@@ -49,6 +55,7 @@ REPO=$(cd "$HERE/../.." && pwd)
 BUILD_DIR=$REPO/build/release
 OVPND=$BUILD_DIR/src/app/ovpnd
 DCOCTL=$BUILD_DIR/tools/dcoctl/dcoctl
+UDP_FLOOD=$BUILD_DIR/bench/tunnel/ovpn_udp_flood
 SUMMARISE=$HERE/summarise.py
 
 TIME=10
@@ -58,7 +65,7 @@ RESULTS=""
 BUILD=1
 ALL_PATHS=(veth ovpnd ovpnd1 ovpnd-fo openvpn wggo ovpnd-tcp openvpn-tcp)
 PATHS=("${ALL_PATHS[@]}")
-ALL_TESTS=(tcp1 tcp4 udp64)
+ALL_TESTS=(tcp1 tcp4 udp64 pps64)
 TESTS=("${ALL_TESTS[@]}")
 
 NS_A=ovbench-$$-a
@@ -66,6 +73,12 @@ NS_B=ovbench-$$-b
 WG_A=ovbwg$$a # wireguard-go's UAPI socket (/var/run/wireguard/NAME.sock) is not per
 WG_B=ovbwg$$b # namespace, so the two ends need different names
 IPERF_PORT=5201
+FLOOD_PORT=5202
+PPS_TRIAL=2               # seconds per trial of the small-packet rate search (pps64)
+PPS_START=25000           # datagrams/s of the first trial; doubled until one loses too many
+PPS_MAX=3200000
+PPS_BISECT=3              # halvings between the last good and the first bad rate
+PPS_MAX_LOSS_PERMILLE=10  # 1%
 WORK=""
 
 declare -A TARGET=(
@@ -97,6 +110,7 @@ parse_args() {
         BUILD_DIR=$(cd "$2" && pwd) || die "no build directory $2"
         OVPND=$BUILD_DIR/src/app/ovpnd
         DCOCTL=$BUILD_DIR/tools/dcoctl/dcoctl
+        UDP_FLOOD=$BUILD_DIR/bench/tunnel/ovpn_udp_flood
         BUILD=0
         shift 2
         ;;
@@ -188,13 +202,18 @@ install_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-build_ovpnd() {
+build_tools() {
   if [ $BUILD -eq 1 ]; then
-    log "building ovpnd and dcoctl (release preset)"
+    log "building ovpnd, dcoctl and ovpn_udp_flood (release preset)"
     (cd "$REPO" && scripts/install_deps.sh && cmake --preset release >/dev/null &&
-      cmake --build --preset release --target ovpnd dcoctl >/dev/null)
+      cmake --build --preset release --target ovpnd dcoctl ovpn_udp_flood >/dev/null)
   fi
-  [[ -x $OVPND && -x $DCOCTL ]] || die "ovpnd/dcoctl not built under $BUILD_DIR"
+  case " ${PATHS[*]} " in
+    *" ovpnd"*) [[ -x $OVPND && -x $DCOCTL ]] || die "ovpnd/dcoctl not built under $BUILD_DIR" ;;
+  esac
+  case " ${TESTS[*]} " in
+    *" pps64 "*) [ -x "$UDP_FLOOD" ] || die "ovpn_udp_flood not built under $BUILD_DIR" ;;
+  esac
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -428,33 +447,48 @@ vpn_alive() {
 
 iperf_listening() { [ -n "$(ip netns exec "$NS_A" ss -Hltn "sport = :$IPERF_PORT")" ]; }
 
-# run_test PATH TEST ROUND: one iperf3 run; writes $RESULTS/rROUND.TEST.PATH.{json,cpu_ms,err}.
+# run_test PATH TEST ROUND: one run of TEST; writes $RESULTS/rROUND.TEST.PATH.{json,cpu_ms,err}.
 run_test() {
-  local path=$1 test=$2 round=$3 server before after rc=0
+  local path=$1 test=$2 round=$3
   local base=$RESULTS/r$round.$test.$path
-  local args=(-c "${TARGET[$path]}" -p "$IPERF_PORT" -t "$TIME" -J)
-  case $test in
-    tcp4) args+=(-P 4) ;;
-    udp64) args+=(-u -l 64 -b 0) ;;
-  esac
   if ! vpn_alive "$path"; then
     echo "a VPN process of this path has exited" >"$base.err"
     log "round $round/$RUNS $test $path: FAILED, a VPN process has exited"
     return 0
   fi
+  if [ "$test" = pps64 ]; then run_flood "$path" "$base"; else run_iperf3 "$path" "$test" "$base"; fi
+  log "round $round/$RUNS $test $path: $(python3 "$SUMMARISE" cell "$base" || echo '?')"
+}
+
+# measure_cpu PATH BASE CMD...: runs CMD; the VPN processes' CPU time meanwhile to BASE.cpu_ms.
+measure_cpu() {
+  local path=$1 base=$2 before after rc=0
+  shift 2
+  before=$(cpu_ticks "$path") || before=""
+  "$@" || rc=$?
+  after=$(cpu_ticks "$path") || after=""
+  if [ -n "$before" ] && [ -n "$after" ]; then
+    echo "$(((after - before) * 1000 / CLK_TCK))" >"$base.cpu_ms"
+  else
+    echo "a VPN process exited during the test" >>"$base.err"
+  fi
+  return $rc
+}
+
+run_iperf3() {
+  local path=$1 test=$2 base=$3 server rc=0
+  local args=(-c "${TARGET[$path]}" -p "$IPERF_PORT" -t "$TIME" -J)
+  case $test in
+    tcp4) args+=(-P 4) ;;
+    udp64) args+=(-u -l 64 -b 0) ;;
+  esac
   start_bg "iperf3-server" "$NS_A" timeout $((TIME + 30)) iperf3 -s -1 -p "$IPERF_PORT"
   server=$BG_PID
   if wait_for 5 iperf_listening; then
-    before=$(cpu_ticks "$path") || before=""
-    ip netns exec "$NS_B" timeout $((TIME + 30)) iperf3 "${args[@]}" >"$base.json" 2>"$base.stderr" || rc=$?
-    after=$(cpu_ticks "$path") || after=""
+    measure_cpu "$path" "$base" ip netns exec "$NS_B" timeout $((TIME + 30)) \
+      iperf3 "${args[@]}" >"$base.json" 2>"$base.stderr" || rc=$?
     if [ $rc -ne 0 ]; then
-      echo "iperf3 client exit $rc$([ $rc -eq 124 ] && echo ' (timed out)'): $(head -c 300 "$base.stderr")" >"$base.err"
-    fi
-    if [ -n "$before" ] && [ -n "$after" ]; then
-      echo "$(((after - before) * 1000 / CLK_TCK))" >"$base.cpu_ms"
-    else
-      echo "a VPN process exited during the test" >>"$base.err"
+      echo "iperf3 client exit $rc$([ $rc -eq 124 ] && echo ' (timed out)'): $(head -c 300 "$base.stderr")" >>"$base.err"
     fi
   else
     echo "iperf3 server did not start listening" >"$base.err"
@@ -462,7 +496,73 @@ run_test() {
   # The one-off server ends with the test; stop it if it is still there (failed client).
   wait_for 5 server_gone "$server" || stop_pid "$server"
   wait "$server" 2>/dev/null || true
-  log "round $round/$RUNS $test $path: $(python3 "$SUMMARISE" cell "$base" || echo '?')"
+}
+
+flood_listening() { [ -n "$(ip netns exec "$NS_A" ss -Hlun "sport = :$FLOOD_PORT")" ]; }
+
+# flood_trial PATH OUT RATE: RATE 64-byte datagrams per second from ovpn_udp_flood (batched
+# system calls), b to a, for PPS_TRIAL seconds; OUT = {"rate", "cpu_ms", "sender", "receiver"}.
+# Sets TRIAL_LOSS_OK (1 when at most PPS_MAX_LOSS_PERMILLE of the datagrams were lost).
+flood_trial() {
+  local path=$1 out=$2 rate=$3 receiver before after
+  TRIAL_LOSS_OK=0
+  start_bg "flood-receiver" "$NS_A" timeout $((PPS_TRIAL + 30)) \
+    "$UDP_FLOOD" recv --bind "${TARGET[$path]}:$FLOOD_PORT" --timeout $((PPS_TRIAL + 20))
+  receiver=$BG_PID
+  if ! wait_for 5 flood_listening; then
+    stop_pid "$receiver"
+    return 1
+  fi
+  before=$(cpu_ticks "$path") || before=0
+  ip netns exec "$NS_B" timeout $((PPS_TRIAL + 30)) "$UDP_FLOOD" send \
+    --to "${TARGET[$path]}:$FLOOD_PORT" --seconds "$PPS_TRIAL" --size 64 --rate "$rate" \
+    >"$out.sender" 2>>"$out.stderr" || true
+  after=$(cpu_ticks "$path") || after=$before
+  # The receiver ends a second after the last datagram; the timeout bounds it otherwise.
+  wait_for $((PPS_TRIAL + 25)) server_gone "$receiver" || stop_pid "$receiver"
+  wait "$receiver" 2>/dev/null || true
+  [ -s "$out.sender" ] && [ -s "$WORK/flood-receiver.log" ] || return 1
+  printf '{"rate": %s, "cpu_ms": %s, "sender": %s, "receiver": %s}\n' "$rate" \
+    "$(((after - before) * 1000 / CLK_TCK))" "$(cat "$out.sender")" \
+    "$(cat "$WORK/flood-receiver.log")" >"$out"
+  rm -f "$out.sender"
+  python3 -c 'import json, sys
+t = json.load(open(sys.argv[1]))
+sent, got = t["sender"]["packets"], t["receiver"]["packets"]
+sys.exit(0 if sent and (sent - got) * 1000 <= sent * int(sys.argv[2]) else 1)' \
+    "$out" "$PPS_MAX_LOSS_PERMILLE" && TRIAL_LOSS_OK=1
+  return 0
+}
+
+# run_flood PATH BASE: the highest rate of 64-byte datagrams the path carries losing at most
+# PPS_MAX_LOSS_PERMILLE per mille (the throughput of RFC 2544, section 26.1): trials from
+# PPS_START doubling until one loses more, then PPS_BISECT halvings of the interval between the
+# last good and the first bad rate. BASE.json = {"trials": [...]}, in the order run.
+run_flood() {
+  local path=$1 base=$2 good=0 bad=0 rate=$PPS_START i=0 halvings=0
+  local trials=()
+  while :; do
+    if ! flood_trial "$path" "$base.t$i" "$rate"; then
+      echo "flood trial at $rate/s gave no result: $(head -c 300 "$base.t$i.stderr" 2>/dev/null)" >>"$base.err"
+      break
+    fi
+    trials+=("$base.t$i")
+    i=$((i + 1))
+    if [ $TRIAL_LOSS_OK -eq 1 ]; then good=$rate; else bad=$rate; fi
+    if [ $bad -eq 0 ]; then
+      [ $rate -lt $PPS_MAX ] || break
+      rate=$((rate * 2))
+    else
+      halvings=$((halvings + 1))
+      [ $halvings -le $PPS_BISECT ] || break
+      rate=$(((good + bad) / 2))
+    fi
+  done
+  if [ ${#trials[@]} -gt 0 ]; then
+    python3 -c 'import json, sys
+print(json.dumps({"trials": [json.load(open(f)) for f in sys.argv[1:]]}))' "${trials[@]}" >"$base.json"
+  fi
+  rm -f "$base".t*
 }
 
 server_gone() { ! kill -0 "$1" 2>/dev/null; }
@@ -507,7 +607,7 @@ main() {
   CLK_TCK=$(getconf CLK_TCK)
 
   install_packages
-  case " ${PATHS[*]} " in *" ovpnd"*) build_ovpnd ;; esac
+  build_tools
 
   log "namespaces $NS_A, $NS_B; ${#PATHS[@]} paths, ${TIME} s per test, $RUNS rounds"
   setup_veth
@@ -520,7 +620,7 @@ main() {
   write_meta
 
   local total=$((${#UP[@]} * ${#TESTS[@]} * RUNS))
-  log "measuring: $total iperf3 runs of ${TIME} s (about $((total * (TIME + 3) / 60 + 1)) min)"
+  log "measuring: $total runs of ${TIME} s (about $((total * (TIME + 3) / 60 + 1)) min)"
   measure
 
   local md=()
