@@ -4,6 +4,7 @@
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <cstring>
@@ -50,6 +51,21 @@ Offloads enable_offloads(int fd, bool uso) {
   return ::ioctl(fd, TUNSETOFFLOAD, tso) == 0 ? Offloads::kTso : Offloads::kNone;
 }
 
+// Sets the interface's txqueuelen when `wanted` is not 0, then reads it back (0 if it cannot be
+// read). The interface-wide ioctls go through any socket of the namespace the interface is in.
+uint32_t apply_tx_queue_len(const std::string& name, uint32_t wanted) {
+  Fd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!sock.valid()) return 0;
+  ifreq ifr{};
+  std::memcpy(ifr.ifr_name, name.data(), name.size());  // the kernel's name, < IFNAMSIZ
+  if (wanted != 0) {
+    ifr.ifr_qlen = static_cast<int>(wanted);
+    (void)::ioctl(sock.get(), SIOCSIFTXQLEN, &ifr);  // refused: the read-back tells
+  }
+  if (::ioctl(sock.get(), SIOCGIFTXQLEN, &ifr) < 0) return 0;
+  return static_cast<uint32_t>(ifr.ifr_qlen);
+}
+
 }  // namespace
 
 Expected<TunDevice> TunDevice::open(const TunOptions& options) {
@@ -92,8 +108,9 @@ Expected<TunDevice> TunDevice::open_device(const TunOptions& options) {
 
   const unsigned ifindex = ::if_nametoindex(name.c_str());
   if (ifindex == 0) return errno_error(errno, "ifindex of " + name);
+  const uint32_t tx_queue_len = apply_tx_queue_len(name, options.tx_queue_len);
   return TunDevice(std::move(name), static_cast<int>(ifindex), std::move(queues), options.vnet_hdr,
-                   offloads == Offloads::kTsoUso);
+                   offloads == Offloads::kTsoUso, tx_queue_len);
 }
 
 int TunDevice::queue_fd(size_t queue) const noexcept {

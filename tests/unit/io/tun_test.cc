@@ -4,11 +4,13 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -90,6 +92,34 @@ TEST_F(TunTest, InterfaceGoesAwayWithItsQueues) {
   EXPECT_EQ(::if_nametoindex("gone0"), 0u);
   auto again = TunDevice::open({.name = "gone0", .queues = 3});
   EXPECT_TRUE(again) << again.error().message;
+}
+
+// The interface's txqueuelen as the kernel reports it, asked independently of TunDevice.
+int kernel_tx_queue_len(const std::string& name) {
+  const int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ifreq ifr{};
+  std::memcpy(ifr.ifr_name, name.data(), name.size());
+  const int rc = ::ioctl(sock, SIOCGIFTXQLEN, &ifr);
+  ::close(sock);
+  return rc == 0 ? ifr.ifr_qlen : -1;
+}
+
+TEST_F(TunTest, TxQueueLengthDefaultsDeeperThanTheKernelsAndCanBeSet) {
+  auto deep = TunDevice::open({.name = "qlen0", .queues = 2});
+  ASSERT_TRUE(deep) << deep.error().message;
+  EXPECT_EQ(deep->tx_queue_len(), kDefaultTxQueueLen);
+  EXPECT_EQ(kernel_tx_queue_len("qlen0"), static_cast<int>(kDefaultTxQueueLen));
+
+  auto set = TunDevice::open({.name = "qlen1", .tx_queue_len = 1234});
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_EQ(set->tx_queue_len(), 1234u);
+  EXPECT_EQ(kernel_tx_queue_len("qlen1"), 1234);
+
+  // 0 leaves the kernel's own default (500 for TUN).
+  auto kept = TunDevice::open({.name = "qlen2", .tx_queue_len = 0});
+  ASSERT_TRUE(kept) << kept.error().message;
+  EXPECT_EQ(static_cast<int>(kept->tx_queue_len()), kernel_tx_queue_len("qlen2"));
+  EXPECT_NE(kept->tx_queue_len(), kDefaultTxQueueLen);
 }
 
 TEST_F(TunTest, RefusesBadOptions) {
