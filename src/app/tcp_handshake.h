@@ -60,6 +60,7 @@ class TcpHandshakeDco final : public dco::Dco {
   // To an endpoint before the handover: framed on our socket. Otherwise the engine's.
   Status send_control(const dco::ControlTarget& target, std::span<const uint8_t> bytes) override;
   DropCounts device_drops() const override { return engine_.device_drops(); }
+  Expected<dco::EngineInfo> engine_get() const override { return engine_.engine_get(); }
   int notification_fd() const noexcept override { return engine_.notification_fd(); }
   size_t read_notifications(std::vector<dco::Notification>& out, size_t max) override {
     return engine_.read_notifications(out, max);

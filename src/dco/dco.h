@@ -150,6 +150,51 @@ struct Notification {
   std::variant<PeerDeleted, KeySwapNeeded, PeerFloated, ControlPacket> event;
 };
 
+// Engine-wide state, beyond any one peer: which offloads the engine runs with and what they did
+// so far. The Linux ovpn module has no counterpart (it segments in software), so a DCO without
+// an engine of its own answers kUnsupported (Dco::engine_get()).
+struct OffloadState {
+  bool tun_vnet_hdr = false;  // TUN packets carry a virtio-net header (checksum offload)
+  bool tun_tso = false;       // the TUN hands over TCP super-packets and takes merged ones
+  bool tun_uso = false;       // the same for UDP
+  bool udp_gso = false;       // UDP_SEGMENT on the sockets' sends
+  bool udp_gro = false;       // UDP_GRO on their receives
+  bool fanout = false;        // one peer's crypto shared over the shards
+  bool operator==(const OffloadState&) const = default;
+};
+
+// What the TUN offloads did, summed over the shards: super-packets read and cut (TSO for TCP,
+// USO for UDP); super-packets written and the packets merged into them; merges the kernel
+// refused (their packets were written one by one).
+struct TunOffloadCounters {
+  uint64_t tso_reads = 0, tso_segments = 0;
+  uint64_t uso_reads = 0, uso_segments = 0;
+  uint64_t tcp_gso_writes = 0, tcp_gso_packets = 0;
+  uint64_t udp_gso_writes = 0, udp_gso_packets = 0;
+  uint64_t gso_refused = 0;
+  bool operator==(const TunOffloadCounters&) const = default;
+};
+
+// What the crypto fan-out did (all zero when it is off).
+struct FanoutCounters {
+  uint64_t jobs = 0;          // batches shared out
+  uint64_t items = 0;         // their packets
+  uint64_t helped_items = 0;  // packets done by a shard other than the batch's own
+  uint64_t wakes = 0;         // idle shards woken to help
+  bool operator==(const FanoutCounters&) const = default;
+};
+
+struct EngineInfo {
+  std::string ifname;             // the tunnel device
+  std::optional<Endpoint> local;  // where the UDP sockets are bound
+  uint32_t threads = 0;           // shards
+  uint32_t tun_tx_queue_len = 0;  // packets each TUN queue holds (the device's txqueuelen)
+  OffloadState offloads;
+  TunOffloadCounters tun;
+  FanoutCounters fanout;
+  bool operator==(const EngineInfo&) const = default;
+};
+
 // Where send_control() sends: an existing peer (its remote or its TCP socket), or a remote
 // that is not a peer yet (a handshake in progress on UDP).
 using ControlTarget = std::variant<PeerId, Endpoint>;
@@ -181,6 +226,12 @@ class Dco {
   // Drops that belong to no peer (malformed, unknown peer id, DATA_V1), by reason.
   using DropCounts = std::array<uint64_t, kDropReasonCount>;
   virtual DropCounts device_drops() const = 0;
+
+  // The engine's offload state and counters. By default kUnsupported: only a DCO with an engine
+  // of its own has them (the kernel module does not). Thread: control.
+  virtual Expected<EngineInfo> engine_get() const {
+    return make_error(Errc::kUnsupported, "this DCO has no engine-wide offload state");
+  }
 
   // Readable while notifications are pending (level-triggered).
   virtual int notification_fd() const noexcept = 0;

@@ -2,6 +2,7 @@
 
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 #include "common/hex.h"
 
@@ -24,10 +25,18 @@ Expected<std::optional<T>> get(const Json& j, const char* field) {
     return std::optional<T>(it->template get_ref<const std::string&>());
   } else {
     static_assert(std::is_unsigned_v<T>);
-    if (!it->is_number_integer() || *it < 0 || *it > std::numeric_limits<T>::max()) {
+    // Compared as uint64_t or int64_t, by how the number is stored: the library's own mixed
+    // comparison reads an unsigned above 2^63 as negative (a 64-bit counter can be there).
+    uint64_t v = 0;
+    if (it->is_number_unsigned()) {
+      v = it->template get<uint64_t>();
+    } else if (it->is_number_integer() && it->template get<int64_t>() >= 0) {
+      v = static_cast<uint64_t>(it->template get<int64_t>());
+    } else {
       return bad(field, "not an integer in range");
     }
-    return std::optional<T>(static_cast<T>(it->template get<uint64_t>()));
+    if (v > std::numeric_limits<T>::max()) return bad(field, "not an integer in range");
+    return std::optional<T>(static_cast<T>(v));
   }
 }
 
@@ -104,6 +113,66 @@ Expected<KeyMaterial> get_material(const Json& j, const char* field) {
   return m;
 }
 
+Expected<std::optional<bool>> get_bool(const Json& j, const char* field) {
+  if (!j.is_object()) return bad(field, "not in an object");
+  auto it = j.find(field);
+  if (it == j.end() || it->is_null()) return std::optional<bool>{};
+  if (!it->is_boolean()) return bad(field, "not true or false");
+  return std::optional<bool>(it->get<bool>());
+}
+
+// The engine object's fields, one table per part, read and written by the same names.
+constexpr std::pair<const char*, bool OffloadState::*> kOffloadFields[] = {
+    {"tun_vnet_hdr", &OffloadState::tun_vnet_hdr}, {"tun_tso", &OffloadState::tun_tso},
+    {"tun_uso", &OffloadState::tun_uso},           {"udp_gso", &OffloadState::udp_gso},
+    {"udp_gro", &OffloadState::udp_gro},           {"fanout", &OffloadState::fanout},
+};
+constexpr std::pair<const char*, uint64_t TunOffloadCounters::*> kTunStatsFields[] = {
+    {"tso_reads", &TunOffloadCounters::tso_reads},
+    {"tso_segments", &TunOffloadCounters::tso_segments},
+    {"uso_reads", &TunOffloadCounters::uso_reads},
+    {"uso_segments", &TunOffloadCounters::uso_segments},
+    {"tcp_gso_writes", &TunOffloadCounters::tcp_gso_writes},
+    {"tcp_gso_packets", &TunOffloadCounters::tcp_gso_packets},
+    {"udp_gso_writes", &TunOffloadCounters::udp_gso_writes},
+    {"udp_gso_packets", &TunOffloadCounters::udp_gso_packets},
+    {"gso_refused", &TunOffloadCounters::gso_refused},
+};
+constexpr std::pair<const char*, uint64_t FanoutCounters::*> kFanoutStatsFields[] = {
+    {"jobs", &FanoutCounters::jobs},
+    {"items", &FanoutCounters::items},
+    {"helped_items", &FanoutCounters::helped_items},
+    {"wakes", &FanoutCounters::wakes},
+};
+
+template <class S, class T, size_t N>
+Json fields_to_json(const S& s, const std::pair<const char*, T S::*> (&fields)[N]) {
+  Json j = Json::object();
+  for (const auto& [name, member] : fields) j[name] = s.*member;
+  return j;
+}
+
+// Reads the object `part` of `j` (absent: all zero) into `out`; errors name "part.field".
+template <class S, class T, size_t N>
+Status fields_from_json(const Json& j, const char* part, S& out,
+                        const std::pair<const char*, T S::*> (&fields)[N]) {
+  auto it = j.find(part);
+  if (it == j.end() || it->is_null()) return {};
+  if (!it->is_object()) return bad(part, "not an object");
+  for (const auto& [name, member] : fields) {
+    Expected<std::optional<T>> v = [&] {
+      if constexpr (std::is_same_v<T, bool>) {
+        return get_bool(*it, name);
+      } else {
+        return get<T>(*it, name);
+      }
+    }();
+    if (!v) return make_error(Errc::kInvalidArgument, std::string(part) + "." + v.error().message);
+    if (*v) out.*member = **v;
+  }
+  return {};
+}
+
 // Unwraps an Expected<optional<T>> into `out`, or returns its error from the caller.
 #define OVPN_TRY_FIELD(out, expr)                           \
   do {                                                      \
@@ -119,6 +188,31 @@ Expected<PeerId> peer_id_from_json(const Json& j) {
   OVPN_TRY_FIELD(id, get_peer_id(j, "id"));
   if (!id) return bad("id", "missing");
   return *id;
+}
+
+Expected<EngineInfo> engine_info_from_json(const Json& j) {
+  if (!j.is_object()) return bad("engine", "not an object");
+  EngineInfo info;
+  std::optional<std::string> ifname;
+  OVPN_TRY_FIELD(ifname, get<std::string>(j, "ifname"));
+  info.ifname = ifname.value_or("");
+  OVPN_TRY_FIELD(info.local, get_endpoint(j, "local"));
+  std::optional<uint32_t> threads;
+  OVPN_TRY_FIELD(threads, get<uint32_t>(j, "threads"));
+  info.threads = threads.value_or(0);
+  std::optional<uint32_t> tx_queue_len;
+  OVPN_TRY_FIELD(tx_queue_len, get<uint32_t>(j, "tun_tx_queue_len"));
+  info.tun_tx_queue_len = tx_queue_len.value_or(0);
+  if (auto st = fields_from_json(j, "offloads", info.offloads, kOffloadFields); !st) {
+    return forward_error(std::move(st));
+  }
+  if (auto st = fields_from_json(j, "tun_stats", info.tun, kTunStatsFields); !st) {
+    return forward_error(std::move(st));
+  }
+  if (auto st = fields_from_json(j, "fanout_stats", info.fanout, kFanoutStatsFields); !st) {
+    return forward_error(std::move(st));
+  }
+  return info;
 }
 
 Expected<PeerConfig> peer_config_from_json(const Json& j) {
@@ -237,6 +331,17 @@ Json to_json(const PeerInfo& info) {
                 {"last_rx_ms", s.last_rx_ms},
                 {"last_tx_ms", s.last_tx_ms},
                 {"drops", drops}};
+  return j;
+}
+
+Json to_json(const EngineInfo& info) {
+  Json j{{"ifname", info.ifname},
+         {"threads", info.threads},
+         {"tun_tx_queue_len", info.tun_tx_queue_len}};
+  if (info.local) j["local"] = info.local->to_string();
+  j["offloads"] = fields_to_json(info.offloads, kOffloadFields);
+  j["tun_stats"] = fields_to_json(info.tun, kTunStatsFields);
+  j["fanout_stats"] = fields_to_json(info.fanout, kFanoutStatsFields);
   return j;
 }
 

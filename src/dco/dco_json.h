@@ -10,6 +10,13 @@
 //           "encrypt":{"key":"<hex>", "nonce_tail":"<hex, 8 bytes>"}, "decrypt":{...}}
 //   info:  the peer's fields, plus "local_endpoint", "keys":[{"slot","key_id","cipher"}] and
 //          "stats":{"vpn_rx_bytes", ..., "drops":{"bad_tag":3, ...}}
+//   engine: {"ifname":"ovpn0", "local":"192.0.2.2:1194", "threads":2,
+//            "offloads":{"tun_vnet_hdr":true, "tun_tso":true, "tun_uso":true, "udp_gso":true,
+//                        "udp_gro":true, "fanout":false},
+//            "tun_stats":{"tso_reads", "tso_segments", "uso_reads", "uso_segments",
+//                         "tcp_gso_writes", "tcp_gso_packets", "udp_gso_writes",
+//                         "udp_gso_packets", "gso_refused"},
+//            "fanout_stats":{"jobs", "items", "helped_items", "wakes"}}
 //   event: {"seq":7, "event":"peer_deleted", "peer":1, "reason":"expired"} and
 //          "key_swap_needed" / "peer_floated" / "control_packet"
 
@@ -28,10 +35,13 @@ Expected<PeerUpdate> peer_update_from_json(const Json& j);
 Expected<KeyConfig> key_config_from_json(const Json& j);
 Expected<KeySlot> key_slot_from_json(const Json& j);
 Expected<PeerId> peer_id_from_json(const Json& j);
+// For dcoctl and tests: the engine object back (absent fields stay zero / off).
+Expected<EngineInfo> engine_info_from_json(const Json& j);
 
 Json to_json(const PeerConfig& c);
 Json to_json(const PeerInfo& info);
 Json to_json(const KeyInfo& key);
 Json to_json(const Notification& n);
+Json to_json(const EngineInfo& info);
 
 }  // namespace ovpn::dco

@@ -120,6 +120,14 @@ Json device(Dco& dco) {
   return reply;
 }
 
+Json engine_get(const Dco& dco) {
+  auto info = dco.engine_get();
+  if (!info) return failed(info.error());
+  Json reply = ok();
+  reply["engine"] = to_json(*info);
+  return reply;
+}
+
 }  // namespace
 
 Json handle_request(Dco& dco, const Json& request, int* passed_fd) {
@@ -146,6 +154,8 @@ Json handle_request(Dco& dco, const Json& request, int* passed_fd) {
     reply = key_del(dco, request);
   } else if (cmd == "device") {
     reply = device(dco);
+  } else if (cmd == "engine_get") {
+    reply = engine_get(dco);
   } else if (cmd == "send_control") {
     reply = send_control(dco, request);
   } else {

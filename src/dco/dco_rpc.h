@@ -12,6 +12,8 @@
 //   {"cmd":"key_swap", "peer":1}              -> {"ok":true}
 //   {"cmd":"key_del", "peer":1, "slot":"secondary"} -> {"ok":true}
 //   {"cmd":"device"}                          -> {"ok":true, "device":{"mode", "drops":{...}}}
+//   {"cmd":"engine_get"}                      -> {"ok":true, "engine":{...}} (dco_json.h; a DCO
+//                                                without an engine: "code":"unsupported")
 //   {"cmd":"send_control", "peer":1 | "remote":"a:p", "bytes":"<hex>"} -> {"ok":true}
 // Errors: {"ok":false, "error":"<what>", "code":"<errc>"}. A request's "tag", if any, is echoed.
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "common/drop.h"
+#include "dco/dco.h"
 
 namespace ovpn::engine {
 
@@ -33,16 +34,11 @@ struct alignas(64) ShardCounters {
   void drop(Drop reason) noexcept { drops[static_cast<size_t>(reason)].add(1); }
 };
 
-// What the TUN offloads did, per shard: super-packets read and cut (TSO for TCP, USO for UDP),
-// and super-packets written with the packets merged into them (writes saved: packets - writes);
-// merges the kernel refused (EINVAL: their packets were written one by one).
-struct OffloadStats {
-  uint64_t tso_reads = 0, tso_segments = 0;
-  uint64_t uso_reads = 0, uso_segments = 0;
-  uint64_t tcp_gso_writes = 0, tcp_gso_packets = 0;
-  uint64_t udp_gso_writes = 0, udp_gso_packets = 0;
-  uint64_t gso_refused = 0;
-};
+// What the TUN offloads did (dco::TunOffloadCounters, as the API reports them): super-packets
+// read and cut (TSO for TCP, USO for UDP), and super-packets written with the packets merged
+// into them (writes saved: packets - writes); merges the kernel refused (EINVAL: their packets
+// were written one by one).
+using OffloadStats = dco::TunOffloadCounters;
 
 struct alignas(64) OffloadCounters {
   Counter tso_reads, tso_segments, uso_reads, uso_segments;

@@ -31,12 +31,9 @@
 namespace ovpn::engine {
 
 // What the fan-out did, summed over the participants.
-struct FanoutStats {
-  uint64_t jobs = 0;          // jobs published
-  uint64_t items = 0;         // their items
-  uint64_t helped_items = 0;  // items done by a participant other than the job's owner
-  uint64_t wakes = 0;         // idle participants woken through their eventfd
-};
+// jobs published, their items, items done by a participant other than the job's owner, idle
+// participants woken through their eventfd (as the DCO API reports them).
+using FanoutStats = dco::FanoutCounters;
 
 class CryptoFanout {
  public:

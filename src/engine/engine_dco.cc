@@ -73,11 +73,11 @@ Expected<std::unique_ptr<EngineDco>> EngineDco::start(const EngineOptions& optio
   engine->housekeeping_ = std::thread([e = engine.get()] { e->housekeeping_loop(); });
   OVPN_LOG(kLog, LogLevel::kInfo,
            "engine up: %s, %zu shards, %s, listening on %s (UDP GSO %s, GRO %s; TUN TSO %s, "
-           "USO %s; crypto fan-out %s)",
+           "USO %s, queue %u packets; crypto fan-out %s)",
            ctx.tun->name().c_str(), ctx.shards, dco::mode_name(options.mode),
            ctx.local.to_string().c_str(), ctx.sockets[0].gso() ? "on" : "off",
            ctx.sockets[0].gro() ? "on" : "off", ctx.tun->vnet_hdr() ? "on" : "off",
-           ctx.tun->uso() ? "on" : "off", ctx.fanout ? "on" : "off");
+           ctx.tun->uso() ? "on" : "off", ctx.tun->tx_queue_len(), ctx.fanout ? "on" : "off");
   return engine;
 }
 
@@ -319,6 +319,23 @@ OffloadStats EngineDco::offload_stats() const {
   OffloadStats out;
   for (const auto& c : ctx_.offload) c.add_to(out);
   return out;
+}
+
+Expected<dco::EngineInfo> EngineDco::engine_get() const {
+  dco::EngineInfo info;
+  info.ifname = ctx_.tun->name();
+  info.local = ctx_.local;
+  info.threads = static_cast<uint32_t>(ctx_.shards);
+  info.offloads.tun_vnet_hdr = ctx_.tun->vnet_hdr();
+  info.offloads.tun_tso = ctx_.tun->vnet_hdr();  // the virtio-net header comes with TSO
+  info.offloads.tun_uso = ctx_.tun->uso();
+  info.offloads.udp_gso = ctx_.sockets[0].gso();  // every socket is opened with the same options
+  info.offloads.udp_gro = ctx_.sockets[0].gro();
+  info.offloads.fanout = ctx_.fanout != nullptr;
+  info.tun_tx_queue_len = ctx_.tun->tx_queue_len();
+  info.tun = offload_stats();
+  info.fanout = fanout_stats();
+  return info;
 }
 
 dco::Dco::DropCounts EngineDco::device_drops() const {

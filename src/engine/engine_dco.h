@@ -89,6 +89,9 @@ class EngineDco final : public dco::Dco {
   Status key_del(PeerId peer, dco::KeySlot slot) override;
   Status send_control(const dco::ControlTarget& target, std::span<const uint8_t> bytes) override;
   DropCounts device_drops() const override;
+  // The offloads in use (fixed at start) and the counters below, in the API's terms.
+  // Thread: any (it reads only what start() fixed and the shards' counters).
+  Expected<dco::EngineInfo> engine_get() const override;
   // What the TUN offloads did so far, summed over the shards. Thread: any.
   OffloadStats offload_stats() const;
   // What the crypto fan-out did (all zero when it is off). Thread: any.

@@ -1,6 +1,8 @@
 // dcoctl: drives an ovpnd engine (--dco-only) by hand through its control socket, as
 // ovpn-cli drives the Linux ovpn module. Every command is one JSON request (see
-// src/dco/dco_rpc.h); `show` prints peers the way `wg show` does, `--json` prints the replies.
+// src/dco/dco_rpc.h); `show` prints the engine's offloads and counters, then its peers, the way
+// `wg show` prints the interface before the peers; `--json` prints the replies (`show`: the
+// peer_get reply with the engine_get reply's "engine" added).
 // peer-new with --tcp-connect/--tcp-accept passes the TCP socket it made with the request.
 
 #include <sys/socket.h>
@@ -27,7 +29,9 @@ using ovpn::dco::Json;
 
 constexpr const char* kUsage =
     "usage: dcoctl [--socket PATH] [--json] COMMAND ...\n"
-    "  show [PEER]                               peers, keys, counters, drops\n"
+    "  show [PEER]                               the engine's offloads and their counters\n"
+    "                                            (without PEER), peers, keys, counters, drops\n"
+    "  engine                                    the engine's offloads and their counters\n"
     "  peer-new ID [remote ADDR:PORT] [vpn-ipv4 A] [vpn-ipv6 A] [route PREFIX]...\n"
     "           [keepalive INTERVAL TIMEOUT] [tx-id ID] [local ADDR]\n"
     "           [--tcp-connect ADDR:PORT [--tcp-bind ADDR[:PORT]] | --tcp-accept ADDR:PORT]\n"
@@ -216,6 +220,41 @@ std::string size_text(uint64_t bytes) {
   return buf;
 }
 
+const char* on_off(bool on) { return on ? "on" : "off"; }
+
+unsigned long long ull(uint64_t n) { return n; }
+
+// The engine's block of `show`, before the peers (as `wg show` prints its interface lines).
+void print_engine(const Json& j) {
+  auto info = ovpn::dco::engine_info_from_json(j);
+  if (!info) {
+    std::fprintf(stderr, "dcoctl: engine: %s\n", info.error().message.c_str());
+    return;
+  }
+  const auto& o = info->offloads;
+  std::printf("engine: %s, %u threads", info->ifname.c_str(), info->threads);
+  if (info->local) std::printf(", listening on %s", info->local->to_string().c_str());
+  if (info->tun_tx_queue_len != 0) std::printf(", TUN queue %u packets", info->tun_tx_queue_len);
+  std::printf("\n  offloads: TUN TSO %s, USO %s; UDP GSO %s, GRO %s; crypto fan-out %s\n",
+              on_off(o.tun_tso), on_off(o.tun_uso), on_off(o.udp_gso), on_off(o.udp_gro),
+              on_off(o.fanout));
+  if (o.tun_vnet_hdr) {
+    const auto& t = info->tun;
+    std::printf("  tun reads: %llu TCP super-packets (%llu segments), %llu UDP (%llu segments)\n",
+                ull(t.tso_reads), ull(t.tso_segments), ull(t.uso_reads), ull(t.uso_segments));
+    std::printf(
+        "  tun writes: %llu TCP super-packets (%llu packets), %llu UDP (%llu packets); %llu "
+        "refused\n",
+        ull(t.tcp_gso_writes), ull(t.tcp_gso_packets), ull(t.udp_gso_writes),
+        ull(t.udp_gso_packets), ull(t.gso_refused));
+  }
+  if (o.fanout) {
+    const auto& f = info->fanout;
+    std::printf("  fan-out: %llu jobs, %llu packets (%llu by helpers), %llu wakes\n", ull(f.jobs),
+                ull(f.items), ull(f.helped_items), ull(f.wakes));
+  }
+}
+
 void print_peer(const Json& p) {
   std::printf("peer %u (%s)\n", p.value("id", 0u), p.value("remote", std::string("tcp")).c_str());
   std::string vpn;
@@ -319,6 +358,8 @@ int main(int argc, char** argv) {
     if (a.size() > 2) request["slot"] = a[2];
   } else if (cmd == "device") {
     request = {{"cmd", "device"}};
+  } else if (cmd == "engine") {
+    request = {{"cmd", "engine_get"}};
   } else if (cmd == "monitor") {
     request = {{"cmd", "subscribe"}};
   } else if (cmd == "raw" && a.size() == 2) {
@@ -339,6 +380,15 @@ int main(int argc, char** argv) {
     if (!tcp_fd.valid()) return fail(error);
     std::fprintf(stderr, "dcoctl: tcp %s\n", ovpn::dcoctl::tcp_description(tcp_fd.get()).c_str());
   }
+  // `show` without a peer: the engine first, on the same connection. An engine that has no
+  // engine_get (or a DCO without engine-wide state) only leaves the block out.
+  std::optional<Json> engine;
+  if (cmd == "show" && !request.contains("id")) {
+    if (!conn.send(Json{{"cmd", "engine_get"}})) return fail("send failed");
+    engine = conn.receive();
+    if (!engine || engine->is_discarded()) return fail("no reply from the engine");
+    if (!engine->value("ok", false) || !engine->contains("engine")) engine.reset();
+  }
   if (!conn.send(request, tcp_fd.get())) return fail("send failed");
   tcp_fd.reset();
   auto reply = conn.receive();
@@ -352,8 +402,15 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (json) {
+    if (engine) (*reply)["engine"] = (*engine)["engine"];
     std::printf("%s\n", reply->dump(2).c_str());
+  } else if (cmd == "engine") {
+    print_engine((*reply)["engine"]);
   } else if (cmd == "show") {
+    if (engine) {
+      print_engine((*engine)["engine"]);
+      std::printf("\n");
+    }
     if (reply->contains("peer")) print_peer((*reply)["peer"]);
     const Json peers = reply->value("peers", Json::array());
     for (const auto& p : peers) print_peer(p);

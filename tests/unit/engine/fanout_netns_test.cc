@@ -2,7 +2,8 @@
 // of netns_main.cc): one peer's packets, sent in numbered order, large receives of them opened
 // by both shards, come out of the TUN in the order sent; what a local application sends in
 // large bursts, sealed by both shards, reaches the peer in order with consecutive packet ids.
-// The peer's counters see every packet exactly once and the replay window refuses none.
+// The peer's counters see every packet exactly once and the replay window refuses none. The
+// DCO API's engine_get (what `dcoctl show` prints) reports fan-out on and the same figures.
 //
 //   test peer 127.0.0.1 <== DATA_V2 over UDP ==> engine 127.0.0.1, 2 shards, --fanout on
 //                                                 [ovf0 10.8.0.1/24] local sockets on 10.8.0.1
@@ -22,6 +23,7 @@
 
 #include "crypto/data_aead.h"
 #include "engine/engine_dco.h"
+#include "engine_info_via_api.h"
 #include "engine_peer_sockets.h"
 #include "io/fd.h"
 #include "io/netlink.h"
@@ -179,6 +181,13 @@ TEST_F(FanoutThroughEngine, ReceivedPacketsOfOnePeerReachTunInOrder) {
   print("receive", before, after);
   EXPECT_GE(after.jobs - before.jobs, 1u) << "large receives are fanned out";
   EXPECT_GE(after.items - before.items, kPerSend);
+
+  const auto api = test::engine_info_via_api(*engine_);
+  test::expect_same_figures(api);
+  EXPECT_TRUE(api.reply.offloads.fanout);
+  EXPECT_EQ(api.reply.threads, 2u);
+  EXPECT_GE(api.reply.fanout.jobs, after.jobs);
+  EXPECT_GE(api.reply.fanout.items, after.items);
 }
 
 TEST_F(FanoutThroughEngine, SentPacketsOfOneFlowLeaveInOrder) {
@@ -231,6 +240,12 @@ TEST_F(FanoutThroughEngine, SentPacketsOfOneFlowLeaveInOrder) {
     // The kernel hands each burst over as one super-packet: its segments are one run.
     EXPECT_GE(after.jobs - before.jobs, 1u) << "large runs are fanned out";
   }
+
+  const auto api = test::engine_info_via_api(*engine_);
+  test::expect_same_figures(api);
+  EXPECT_TRUE(api.reply.offloads.fanout);
+  EXPECT_EQ(api.reply.offloads.tun_uso, engine_->tun_uso());
+  EXPECT_GE(api.reply.fanout.jobs, after.jobs);
 }
 
 }  // namespace

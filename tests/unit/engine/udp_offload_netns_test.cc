@@ -7,6 +7,8 @@
 //
 //   test peer 127.0.0.1 <== DATA_V2 over UDP ==> engine 127.0.0.1  [ovu0 10.8.0.1/24, fd00::1/64]
 //                                                         local sockets on 10.8.0.1 / fd00::1
+//
+// The DCO API's engine_get (what `dcoctl show` prints) reports the same offloads and figures.
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -23,6 +25,7 @@
 
 #include "crypto/data_aead.h"
 #include "engine/engine_dco.h"
+#include "engine_info_via_api.h"
 #include "engine_peer_sockets.h"
 #include "io/fd.h"
 #include "io/netlink.h"
@@ -162,6 +165,19 @@ TEST_P(UdpOffloadThroughEngine, DatagramsOfOneFlowAreWrittenAsOneSuperPacket) {
   EXPECT_GE(after.udp_gso_writes - before.udp_gso_writes, 1u);
   EXPECT_LE(after.udp_gso_writes - before.udp_gso_writes, 2u);
   EXPECT_EQ(after.gso_refused, 0u) << "the kernel took every merge";
+
+  const auto api = test::engine_info_via_api(*engine_);
+  test::expect_same_figures(api);
+  EXPECT_GE(api.reply.tun.udp_gso_packets, after.udp_gso_packets);
+  const dco::EngineInfo& e = api.reply;
+  EXPECT_EQ(e.ifname, engine_->ifname());
+  EXPECT_EQ(e.local, engine_->local_endpoint());
+  EXPECT_EQ(e.threads, 1u);
+  EXPECT_TRUE(e.offloads.tun_vnet_hdr);
+  EXPECT_TRUE(e.offloads.tun_tso);
+  EXPECT_TRUE(e.offloads.tun_uso) << "the fixture skips without USO";
+  EXPECT_FALSE(e.offloads.fanout) << "one shard: no fan-out";
+  EXPECT_EQ(e.fanout, dco::FanoutCounters{});
 }
 
 TEST_P(UdpOffloadThroughEngine, UdpSegmentSendReachesThePeerAsValidDatagrams) {
@@ -209,6 +225,11 @@ TEST_P(UdpOffloadThroughEngine, UdpSegmentSendReachesThePeerAsValidDatagrams) {
       settled_stats([&](const OffloadStats& s) { return s.uso_reads > before.uso_reads; });
   EXPECT_EQ(after.uso_reads - before.uso_reads, 1u) << "one super-packet from the kernel";
   EXPECT_EQ(after.uso_segments - before.uso_segments, 4u);
+
+  const auto api = test::engine_info_via_api(*engine_);
+  test::expect_same_figures(api);
+  EXPECT_GE(api.reply.tun.uso_reads, 1u);
+  EXPECT_GE(api.reply.tun.uso_segments, 4u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Ipv4AndIpv6, UdpOffloadThroughEngine, ::testing::Bool(),
