@@ -190,6 +190,7 @@ Status ClientDaemon::setup() {
   eo.max_mss = max_mss(first);
   eo.udp_offload = settings_.udp_offload;
   eo.tun_offload = settings_.tun_offload;
+  eo.tx_queue_len = options_.tun.txqueuelen.value_or(eo.tx_queue_len);
   eo.fanout = engine::kFanoutDefault;
   auto engine = engine::EngineDco::start(eo);
   if (!engine) return forward_error(std::move(engine));

@@ -224,6 +224,7 @@ Status ServerDaemon::setup() {
   eo.client_to_client = options_.clients.client_to_client;
   eo.udp_offload = settings_.udp_offload;
   eo.tun_offload = settings_.tun_offload;
+  eo.tx_queue_len = options_.tun.txqueuelen.value_or(eo.tx_queue_len);
   eo.fanout = engine::kFanoutDefault;
   auto engine = engine::EngineDco::start(eo);
   if (!engine) return forward_error(std::move(engine));

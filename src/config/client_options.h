@@ -110,9 +110,10 @@ struct PullFilter {
 };
 
 struct TunRouteOptions {
-  std::string dev = "tun";  // dev tun / dev tunX / any name with dev-type tun
-  std::string dev_type;     // "" (from the name) or "tun"
-  std::string topology;     // as written; normally pushed
+  std::string dev = "tun";             // dev tun / dev tunX / any name with dev-type tun
+  std::string dev_type;                // "" (from the name) or "tun"
+  std::string topology;                // as written; normally pushed
+  std::optional<uint32_t> txqueuelen;  // the tun's queue depth; unset: ovpnd's default (4000)
   bool persist_tun = false, persist_key = false, ifconfig_nowarn = false;
   std::vector<Route4> routes;
   std::vector<Route6> routes6;

@@ -74,7 +74,6 @@ constexpr KnownOption kKnown[] = {
     {"fast-io", Disposition::kIgnored, "ignored: the offload engine does its own batching"},
     {"sndbuf", Disposition::kIgnored, "ignored: the offload engine sizes its socket buffers"},
     {"rcvbuf", Disposition::kIgnored, "ignored: the offload engine sizes its socket buffers"},
-    {"txqueuelen", Disposition::kIgnored, "ignored: the offload engine sets up the tun device"},
 };
 
 constexpr std::string_view kClientSide =

@@ -76,6 +76,15 @@ const H kTable[] = {
        t.route_gateway = o.args[0];
        return {};
      }},
+    {"txqueuelen", 1, 1, Inline::kNo,
+     [](const Option& o, OptionContext&, TunRouteOptions& t) -> Status {
+       // The kernel's limit for tx_queue_len is an unsigned int; a ring of more than a million
+       // packets is a typo.
+       auto n = arg_uint(o, 0, 1, 1u << 20);
+       if (!n) return forward_error(std::move(n));
+       t.txqueuelen = *n;
+       return {};
+     }},
     {"route-metric", 1, 1, Inline::kNo,
      [](const Option& o, OptionContext&, TunRouteOptions& t) -> Status {
        auto m = arg_uint(o, 0, 0, 0x7fffffff);

@@ -29,7 +29,10 @@ Expected<std::unique_ptr<EngineDco>> EngineDco::start(const EngineOptions& optio
                    ? options.threads
                    : std::max<size_t>(1, static_cast<size_t>(::sysconf(_SC_NPROCESSORS_ONLN)));
 
-  auto tun = io::TunDevice::open(io::TunOptions{options.ifname, ctx.shards, options.tun_offload});
+  auto tun = io::TunDevice::open(io::TunOptions{.name = options.ifname,
+                                                .queues = ctx.shards,
+                                                .vnet_hdr = options.tun_offload,
+                                                .tx_queue_len = options.tx_queue_len});
   if (!tun) return forward_error(std::move(tun));
   ctx.tun.emplace(std::move(*tun));
 

@@ -41,6 +41,7 @@ struct EngineOptions {
   uint16_t max_mss = 0;            // MSS clamping of TCP SYNs, both ways (0: off)
   bool udp_offload = true;         // UDP GSO on send, GRO on receive, where the kernel has them
   bool tun_offload = true;  // TUN TSO, USO and checksum offload (virtio-net header), likewise
+  uint32_t tx_queue_len = io::kDefaultTxQueueLen;  // the TUN's txqueuelen (io/tun.h)
   // Multi-peer: a peer's packet for another peer (its VPN address or iroute) is sealed for that
   // peer by the shard that opened it, never seen by the host; without it, such packets are
   // dropped (Drop::kClientToClient), whatever the host's forwarding says.

@@ -170,8 +170,12 @@ TEST(ClientOptions, TunAndRouting) {
       "dhcp-option DNS 10.8.0.1\ndhcp-option domain example.com\n"
       "dns server 0 address 10.8.0.1 [2001:db8::1]:53\ndns search-domains example.com\n"
       "block-ipv6\nallow-pull-fqdn\nifconfig-nowarn\ntun-mtu 1400\ntun-mtu-max 1500\n"
-      "mssfix 1300 mtu\n");
+      "mssfix 1300 mtu\ntxqueuelen 1000\n");
   EXPECT_EQ(o.tun.dev, "tun3");
+  EXPECT_EQ(o.tun.txqueuelen, 1000u);
+  EXPECT_EQ(build_ok("dev tun\n").tun.txqueuelen, std::nullopt);  // ovpnd's default
+  EXPECT_EQ(build_error(std::string(kMinimalClient) + "txqueuelen 0\n"),
+            "client.conf:6: txqueuelen: \"0\" is not a number from 1 to 1048576");
   EXPECT_TRUE(o.tun.persist_tun && o.tun.persist_key && o.tun.route_nopull);
   ASSERT_EQ(o.tun.routes.size(), 3u);
   EXPECT_EQ(o.tun.routes[0], (Route4{"10.0.0.0", "255.0.0.0", "vpn_gateway", 5}));

@@ -216,6 +216,12 @@ writepid /run/openvpn/server.pid
 setenv SITE east
 )";
 
+TEST(ServerOptions, TxQueueLen) {
+  EXPECT_EQ(with("txqueuelen 2500\n").tun.txqueuelen, 2500u);
+  EXPECT_EQ(with("").tun.txqueuelen, std::nullopt);
+  EXPECT_TRUE(contains(error_with("txqueuelen lots\n"), "txqueuelen: \"lots\" is not a number"));
+}
+
 TEST(ServerOptions, TypicalServerConf) {
   Warnings warnings;
   const ServerOptions o = build_ok(std::string(kTypicalServer), &warnings);
