@@ -160,13 +160,12 @@ Status fields_from_json(const Json& j, const char* part, S& out,
   if (it == j.end() || it->is_null()) return {};
   if (!it->is_object()) return bad(part, "not an object");
   for (const auto& [name, member] : fields) {
-    Expected<std::optional<T>> v = [&] {
-      if constexpr (std::is_same_v<T, bool>) {
-        return get_bool(*it, name);
-      } else {
-        return get<T>(*it, name);
-      }
-    }();
+    Expected<std::optional<T>> v = std::optional<T>{};
+    if constexpr (std::is_same_v<T, bool>) {
+      v = get_bool(*it, name);
+    } else {
+      v = get<T>(*it, name);
+    }
     if (!v) return make_error(Errc::kInvalidArgument, std::string(part) + "." + v.error().message);
     if (*v) out.*member = **v;
   }

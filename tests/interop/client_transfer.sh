@@ -2,7 +2,8 @@
 # Bulk data and renegotiation under traffic: the client ($CLIENT) against the server ($SERVER: a
 # stock OpenVPN 2.6 server by default, or the ovpnd server). Topology: lib.sh; the data goes from the client to 10.99.0.1 (behind the pushed route).
 #
-# (a) UDP, tls-crypt: 100 MB with its SHA-256 verified.
+# (a) UDP, tls-crypt: 100 MB with its SHA-256 verified; txqueuelen in both configurations sets
+#     each side's tun queue depth.
 # (b) UDP, tls-auth: the server renegotiates every 10 s (reneg-sec 10) during a 40 s paced transfer
 #     at 1 MB/s; the SHA-256 matches, no write blocked for long, a ping every 0.2 s alongside loses
 #     none, and the server log shows at least 3 renegotiations it started (soft resets) that
@@ -45,12 +46,20 @@ paced_phase() {
   PHASE_INFO="$PHASE_MB MB in $PHASE_SECS s (longest write ${worst} s), pings: ${pings/packets /}"
 }
 
-# (a)
-server_conf proto=udp wrap=tls-crypt
-client_conf proto=udp wrap=tls-crypt
+# tun_qlen NS: the txqueuelen of the tun device in namespace NS (cli or srv).
+tun_qlen() {
+  ip -n "${NS_PREFIX}$1" link show | sed -n 's/^[0-9]*: tun[0-9]*:.* qlen \([0-9]*\).*/\1/p'
+}
+
+# (a), with txqueuelen in both configurations: each side's tun device has the depth it asked for
+# (ovpnd and OpenVPN both honour it).
+server_conf proto=udp wrap=tls-crypt extra="txqueuelen 1500"
+client_conf proto=udp wrap=tls-crypt extra="txqueuelen 1000"
 start_server
 start_client
 wait_connected 1 20
+[ "$(tun_qlen cli)" = 1000 ] || die "client tun txqueuelen $(tun_qlen cli), not the configured 1000"
+[ "$(tun_qlen srv)" = 1500 ] || die "server tun txqueuelen $(tun_qlen srv), not the configured 1500"
 head -c 100000000 /dev/urandom >"$WORK/big"
 t0=$(now)
 CONTEXT="(a) 100 MB"
