@@ -23,6 +23,9 @@ Expected<std::optional<T>> get(const Json& j, const char* field) {
   if constexpr (std::is_same_v<T, std::string>) {
     if (!it->is_string()) return bad(field, "not a string");
     return std::optional<T>(it->template get_ref<const std::string&>());
+  } else if constexpr (std::is_same_v<T, bool>) {
+    if (!it->is_boolean()) return bad(field, "not true or false");
+    return std::optional<T>(it->template get<bool>());
   } else {
     static_assert(std::is_unsigned_v<T>);
     // Compared as uint64_t or int64_t, by how the number is stored: the library's own mixed
@@ -113,14 +116,6 @@ Expected<KeyMaterial> get_material(const Json& j, const char* field) {
   return m;
 }
 
-Expected<std::optional<bool>> get_bool(const Json& j, const char* field) {
-  if (!j.is_object()) return bad(field, "not in an object");
-  auto it = j.find(field);
-  if (it == j.end() || it->is_null()) return std::optional<bool>{};
-  if (!it->is_boolean()) return bad(field, "not true or false");
-  return std::optional<bool>(it->get<bool>());
-}
-
 // The engine object's fields, one table per part, read and written by the same names.
 constexpr std::pair<const char*, bool OffloadState::*> kOffloadFields[] = {
     {"tun_vnet_hdr", &OffloadState::tun_vnet_hdr}, {"tun_tso", &OffloadState::tun_tso},
@@ -160,12 +155,7 @@ Status fields_from_json(const Json& j, const char* part, S& out,
   if (it == j.end() || it->is_null()) return {};
   if (!it->is_object()) return bad(part, "not an object");
   for (const auto& [name, member] : fields) {
-    Expected<std::optional<T>> v = std::optional<T>{};
-    if constexpr (std::is_same_v<T, bool>) {
-      v = get_bool(*it, name);
-    } else {
-      v = get<T>(*it, name);
-    }
+    Expected<std::optional<T>> v = get<T>(*it, name);
     if (!v) return make_error(Errc::kInvalidArgument, std::string(part) + "." + v.error().message);
     if (*v) out.*member = **v;
   }
