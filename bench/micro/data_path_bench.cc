@@ -9,8 +9,11 @@
 // round itself is timed by hand (UseManualTime); `ns_per_pkt` is the mean time per packet,
 // `p50_ns_per_pkt` that of the median round (robust when the machine is shared).
 //
-//   send/<cipher>/bare_evp     the least EVP can do per packet (aead_bench's baseline): set the
-//                              nonce, AAD, encrypt 1400 bytes in place, final, get the tag
+//   send/<cipher>/bare_provider  the least OpenSSL can do per packet (bare_aead.h, aead_bench's
+//                              baseline): set the nonce, AAD, encrypt 1400 bytes in place,
+//                              final, get the tag, through the provider's functions as DataAead
+//                              calls them: the floor the overhead target is measured against
+//   send/<cipher>/bare_evp     the same through EVP_CIPHER_CTX (what EVP adds per packet)
 //   send/<cipher>/data_aead    crypto::DataAead::seal on the same layout (the engine's AEAD)
 //   send/<cipher>/engine_*     what Shard::pump_tun does per packet once the TUN read returned:
 //                              queue_inner (route_inner: inner destination, PeerTable::route,
@@ -21,7 +24,7 @@
 //                              pktinfo, msghdrs) and the per-item counters. sendmmsg(2) itself
 //                              is replaced (see below). Per round: one PublishedTable::Reader
 //                              check and one monotonic_ms(), as in Shard::run / pump_tun.
-//   recv/<cipher>/bare_evp, data_aead   the same for open
+//   recv/<cipher>/bare_provider, bare_evp, data_aead   the same for open
 //   recv/<cipher>/engine_*     what Shard::pump_udp does: the real UdpBatch::recv (sockaddr and
 //                              pktinfo parsing) over a replaced recvmmsg(2), then per datagram
 //                              classify_packet and open_packet (parse, peer by id, key, open,
@@ -32,8 +35,9 @@
 //   engine_p2p                 point-to-point, one peer
 //   engine_mp1000              multi-peer table of 1000 peers, every packet for the same peer
 //   engine_mp1000_spread       1000 peers, each packet of a round for a different peer
-//   <dir>/<cipher>/bare_evp_1000keys   bare EVP over 1000 contexts in the spread order: the
-//                              baseline for engine_mp1000_spread (cold keys cost any design)
+//   <dir>/<cipher>/bare_provider_1000keys   the bare AEAD over 1000 contexts in the spread
+//                              order: the baseline for engine_mp1000_spread (cold keys cost
+//                              any design)
 //   <dir>/batch/udp_batch_*    UdpBatch::send / ::recv alone over the fakes, for attribution
 //   fanout/<dir>/<cipher>/*    one peer, a round of 64 packets of 1400 bytes, the engine's
 //                              batch path (batch_crypto.h: seal_run_batch; the receive's data
@@ -79,6 +83,7 @@
 #include <thread>
 #include <vector>
 
+#include "bare_aead.h"
 #include "common/byteorder.h"
 #include "common/clock.h"
 #include "common/packet_pool.h"
@@ -103,6 +108,8 @@ using ovpn::Endpoint;
 using ovpn::IpAddress;
 using ovpn::PacketBuf;
 using ovpn::PacketPool;
+using ovpn::bench::BareEvpAead;
+using ovpn::bench::BareProviderAead;
 using ovpn::crypto::CipherAlg;
 using ovpn::crypto::DataAead;
 namespace engine = ovpn::engine;
@@ -275,53 +282,10 @@ size_t peer_of(size_t peers, Flow flow, uint64_t seq) {
   return flow == Flow::kOne ? peers / 2 : static_cast<size_t>((seq * 389) % peers);
 }
 
-// The bare EVP baseline (as in aead_bench.cc): the least OpenSSL can do per packet, on a
-// context keyed once, P_DATA_V2 layout, in place.
-class BareAead {
- public:
-  BareAead(CipherAlg alg, bool encrypt) : ctx_(EVP_CIPHER_CTX_new()) {
-    const auto key = key_for(alg);
-    if (!ctx_ || EVP_CipherInit_ex(ctx_.get(), ovpn::crypto::evp_cipher(alg), nullptr, key.data(),
-                                   nullptr, encrypt ? 1 : 0) != 1) {
-      die("EVP_CipherInit_ex");
-    }
-  }
-
-  bool seal(uint8_t* packet, size_t size) {
-    uint8_t nonce[12];
-    std::memcpy(nonce, packet + 4, 4);
-    std::memcpy(nonce + 4, kImplicitIv.data(), 8);
-    uint8_t* payload = packet + proto::kDataV2Overhead;
-    const int len = static_cast<int>(size - proto::kDataV2Overhead);
-    int out = 0;
-    EVP_CIPHER_CTX* ctx = ctx_.get();
-    return EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce) == 1 &&
-           EVP_EncryptUpdate(ctx, nullptr, &out, packet, proto::kDataV2HeaderSize) == 1 &&
-           EVP_EncryptUpdate(ctx, payload, &out, payload, len) == 1 &&
-           EVP_EncryptFinal_ex(ctx, payload + out, &out) == 1 &&
-           EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, proto::kAeadTagSize,
-                               packet + proto::kDataV2HeaderSize) == 1;
-  }
-
-  bool open(uint8_t* packet, size_t size) {
-    uint8_t nonce[12];
-    std::memcpy(nonce, packet + 4, 4);
-    std::memcpy(nonce + 4, kImplicitIv.data(), 8);
-    uint8_t* payload = packet + proto::kDataV2Overhead;
-    const int len = static_cast<int>(size - proto::kDataV2Overhead);
-    int out = 0;
-    EVP_CIPHER_CTX* ctx = ctx_.get();
-    return EVP_DecryptInit_ex(ctx, nullptr, nullptr, nullptr, nonce) == 1 &&
-           EVP_DecryptUpdate(ctx, nullptr, &out, packet, proto::kDataV2HeaderSize) == 1 &&
-           EVP_DecryptUpdate(ctx, payload, &out, payload, len) == 1 &&
-           EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, proto::kAeadTagSize,
-                               packet + proto::kDataV2HeaderSize) == 1 &&
-           EVP_DecryptFinal_ex(ctx, payload + out, &out) == 1;
-  }
-
- private:
-  ovpn::crypto::CipherCtxPtr ctx_;
-};
+template <class Bare>
+Bare make_bare(CipherAlg alg, bool encrypt) {
+  return Bare(alg, key_for(alg), kImplicitIv, encrypt);
+}
 
 // ---- The shard's buffers and the fake I/O around them ------------------------------------
 
@@ -632,9 +596,10 @@ void run_rounds(benchmark::State& state, Rig& rig, Fill fill, Round round) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kRound * kInner));
 }
 
+template <class Bare>
 void send_bare(benchmark::State& state, CipherAlg alg) {
   Rig rig(alg, 1, Flow::kOne);
-  BareAead bare(alg, true);
+  Bare bare = make_bare<Bare>(alg, true);
   bool ok = true;
   run_rounds(
       state, rig, [&] { rig.fill_inner(true); },
@@ -662,9 +627,10 @@ void send_engine(benchmark::State& state, CipherAlg alg, size_t peers, Flow flow
       state, rig, [&] { rig.fill_inner(false); }, [&] { rig.send_round(); });
 }
 
+template <class Bare>
 void recv_bare(benchmark::State& state, CipherAlg alg) {
   Rig rig(alg, 1, Flow::kOne);
-  BareAead bare(alg, false);
+  Bare bare = make_bare<Bare>(alg, false);
   bool ok = true;
   run_rounds(
       state, rig, [&] { rig.fill_wire(); },
@@ -694,19 +660,22 @@ void recv_engine(benchmark::State& state, CipherAlg alg, size_t peers, Flow flow
       state, rig, [&] { rig.fill_wire(); }, [&] { rig.recv_round(); });
 }
 
-// Bare EVP with one context per peer, used in the order engine_mp1000_spread uses its peers:
-// the AEAD's own cost once its contexts no longer stay in cache (any implementation holding
-// 1000 keys pays it), the fair baseline for the spread rows.
+// The bare AEAD with one context per peer, used in the order engine_mp1000_spread uses its
+// peers: the AEAD's own cost once its contexts no longer stay in cache (any implementation
+// holding 1000 keys pays it), the fair baseline for the spread rows.
+template <class Bare>
 void bare_many(benchmark::State& state, CipherAlg alg, bool encrypt) {
   constexpr size_t kKeys = 1000;
   Rig rig(alg, 1, Flow::kOne);
-  std::vector<std::unique_ptr<BareAead>> keys;
-  for (size_t i = 0; i < kKeys; ++i) keys.push_back(std::make_unique<BareAead>(alg, encrypt));
+  std::vector<std::unique_ptr<Bare>> keys;
+  for (size_t i = 0; i < kKeys; ++i) {
+    keys.push_back(std::make_unique<Bare>(alg, key_for(alg), kImplicitIv, encrypt));
+  }
   uint64_t seq = 0;
   bool ok = true;
   auto round = [&] {
     for (PacketBuf& buf : rig.bufs()) {
-      BareAead& key = *keys[peer_of(kKeys, Flow::kSpread, seq++)];
+      Bare& key = *keys[peer_of(kKeys, Flow::kSpread, seq++)];
       ok &= encrypt ? key.seal(buf.data(), buf.size()) : key.open(buf.data(), buf.size());
     }
   };
@@ -848,7 +817,7 @@ void batch_recv(benchmark::State& state, size_t peers, Flow flow) {
 }
 
 // The engine rounds must do the real work, through the fakes: what send_round() seals opens
-// with the bare baseline to the inner packet, recv_round() accepts every packet, and the fake
+// with the bare EVP baseline to the inner packet, recv_round() accepts every packet, and the fake
 // system calls are the ones UdpBatch called.
 void cross_check() {
   for (CipherAlg alg : kAlgs) {
@@ -861,7 +830,7 @@ void cross_check() {
     if (rig.dropped() != 0 || g_kernel.sent_messages == messages) {
       die("send_round did not reach the fake sendmmsg");
     }
-    BareAead bare(alg, false);
+    auto bare = make_bare<BareEvpAead>(alg, false);  // EVP: independent of DataAead's path
     for (size_t i = 0; i < kRound; ++i) {
       PacketBuf& buf = rig.bufs()[i];
       if (buf.size() != kWire || !bare.open(buf.data(), buf.size()) ||
@@ -886,18 +855,20 @@ void register_all() {
   };
   for (CipherAlg alg : kAlgs) {
     const std::string c = ovpn::crypto::cipher_name(alg);
-    add("send/" + c + "/bare_evp", send_bare, alg);
+    add("send/" + c + "/bare_provider", send_bare<BareProviderAead>, alg);
+    add("send/" + c + "/bare_evp", send_bare<BareEvpAead>, alg);
     add("send/" + c + "/data_aead", send_data_aead, alg);
     add("send/" + c + "/engine_p2p", send_engine, alg, size_t{1}, Flow::kOne);
     add("send/" + c + "/engine_mp1000", send_engine, alg, size_t{1000}, Flow::kOne);
     add("send/" + c + "/engine_mp1000_spread", send_engine, alg, size_t{1000}, Flow::kSpread);
-    add("recv/" + c + "/bare_evp", recv_bare, alg);
+    add("recv/" + c + "/bare_provider", recv_bare<BareProviderAead>, alg);
+    add("recv/" + c + "/bare_evp", recv_bare<BareEvpAead>, alg);
     add("recv/" + c + "/data_aead", recv_data_aead, alg);
     add("recv/" + c + "/engine_p2p", recv_engine, alg, size_t{1}, Flow::kOne);
     add("recv/" + c + "/engine_mp1000", recv_engine, alg, size_t{1000}, Flow::kOne);
     add("recv/" + c + "/engine_mp1000_spread", recv_engine, alg, size_t{1000}, Flow::kSpread);
-    add("send/" + c + "/bare_evp_1000keys", bare_many, alg, true);
-    add("recv/" + c + "/bare_evp_1000keys", bare_many, alg, false);
+    add("send/" + c + "/bare_provider_1000keys", bare_many<BareProviderAead>, alg, true);
+    add("recv/" + c + "/bare_provider_1000keys", bare_many<BareProviderAead>, alg, false);
   }
   for (CipherAlg alg : {CipherAlg::kAes256Gcm, CipherAlg::kChaCha20Poly1305}) {
     const std::string c = ovpn::crypto::cipher_name(alg);

@@ -48,6 +48,8 @@
 #                  [--build-dir DIR]   (ovpnd and dcoctl from DIR, as built there; implies
 #                                       --no-build: for comparing two builds)
 # OVBENCH_OVPND_ARGS="--pin off" (say) is added to every ovpnd engine's command line.
+# OVBENCH_IPERF_ARGS="-C cubic" (say) is added to every iperf3 client's command line (the
+# tables report the machine's default congestion control: bbr on this project's machines).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -478,6 +480,7 @@ measure_cpu() {
 run_iperf3() {
   local path=$1 test=$2 base=$3 server rc=0
   local args=(-c "${TARGET[$path]}" -p "$IPERF_PORT" -t "$TIME" -J)
+  [ -n "${OVBENCH_IPERF_ARGS:-}" ] && args+=($OVBENCH_IPERF_ARGS)
   case $test in
     tcp4) args+=(-P 4) ;;
     udp64) args+=(-u -l 64 -b 0) ;;

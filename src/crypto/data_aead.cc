@@ -1,11 +1,9 @@
 #include "crypto/data_aead.h"
 
-#include <openssl/core_names.h>
-
-#include <climits>
 #include <cstring>
 
 #include "common/secure_wipe.h"
+#include "crypto/evp.h"
 #include "proto/data_packet.h"
 
 namespace ovpn::crypto {
@@ -15,7 +13,7 @@ using proto::kAeadTagSize;
 using proto::kDataV2EpochHeaderSize;
 using proto::kDataV2HeaderSize;
 
-Expected<CipherCtxPtr> make_context(CipherAlg alg, std::span<const uint8_t> key) {
+Expected<ProviderAead> make_context(CipherAlg alg, std::span<const uint8_t> key) {
   if (key.size() != cipher_key_size(alg)) {
     return make_error(Errc::kInvalidArgument, std::string(cipher_name(alg)) + " needs a " +
                                                   std::to_string(cipher_key_size(alg)) +
@@ -23,27 +21,13 @@ Expected<CipherCtxPtr> make_context(CipherAlg alg, std::span<const uint8_t> key)
   }
   const EVP_CIPHER* cipher = evp_cipher(alg);
   if (cipher == nullptr) return make_error(Errc::kUnsupported, openssl_error(cipher_name(alg)));
-  CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  if (!ctx || EVP_CipherInit_ex(ctx.get(), cipher, nullptr, key.data(), nullptr, 1) != 1) {
-    return make_error(Errc::kCrypto, openssl_error("AEAD key setup"));
-  }
-  return ctx;
-}
-
-// Gets or sets the 16-byte tag through the provider's parameters directly: the ctrl wrapper
-// builds the same parameter but costs about as much again (OpenSSL 3.0), per packet.
-bool tag_param(EVP_CIPHER_CTX* ctx, void* tag, bool set) noexcept {
-  OSSL_PARAM params[2] = {
-      OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, kAeadTagSize),
-      OSSL_PARAM_construct_end()};
-  return (set ? EVP_CIPHER_CTX_set_params(ctx, params) : EVP_CIPHER_CTX_get_params(ctx, params)) ==
-         1;
+  return ProviderAead::create(cipher, key.data(), key.size());
 }
 
 }  // namespace
 
-DataAead::DataAead(CipherAlg alg, DataFormat format, CipherCtxPtr ctx) noexcept
-    : alg_(alg), format_(format), ctx_(std::move(ctx)) {}
+DataAead::DataAead(CipherAlg alg, DataFormat format, ProviderAead aead) noexcept
+    : alg_(alg), format_(format), aead_(std::move(aead)) {}
 
 DataAead::~DataAead() { secure_wipe(iv_.data(), iv_.size()); }
 
@@ -90,33 +74,15 @@ void DataAead::make_nonce(const uint8_t* header, uint8_t* nonce) const noexcept 
 bool DataAead::seal_detached(std::span<const uint8_t, kAeadNonceSize> nonce,
                              std::span<const uint8_t> aad, std::span<uint8_t> data,
                              std::span<uint8_t, 16> tag) noexcept {
-  if (data.size() > INT_MAX || aad.size() > INT_MAX) [[unlikely]]
-    return false;
-  int out_len = 0;
-  EVP_CIPHER_CTX* ctx = ctx_.get();
-  return EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data(), 1) == 1 &&
-         EVP_CipherUpdate(ctx, nullptr, &out_len, aad.data(), static_cast<int>(aad.size())) == 1 &&
-         EVP_CipherUpdate(ctx, data.data(), &out_len, data.data(), static_cast<int>(data.size())) ==
-             1 &&
-         EVP_CipherFinal_ex(ctx, data.data() + out_len, &out_len) == 1 &&
-         tag_param(ctx, tag.data(), false);
+  return aead_.seal(nonce.data(), aad.data(), aad.size(), data.data(), data.data(), data.size(),
+                    tag.data());
 }
 
 bool DataAead::open_detached(std::span<const uint8_t, kAeadNonceSize> nonce,
                              std::span<const uint8_t> aad, std::span<uint8_t> data,
                              std::span<const uint8_t, 16> tag) noexcept {
-  if (data.size() > INT_MAX || aad.size() > INT_MAX) [[unlikely]]
-    return false;
-  int out_len = 0;
-  EVP_CIPHER_CTX* ctx = ctx_.get();
-  // OpenSSL takes the expected tag through a non-const pointer but only reads it.
-  void* expected_tag = const_cast<uint8_t*>(tag.data());
-  return EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, nonce.data(), 0) == 1 &&
-         EVP_CipherUpdate(ctx, nullptr, &out_len, aad.data(), static_cast<int>(aad.size())) == 1 &&
-         EVP_CipherUpdate(ctx, data.data(), &out_len, data.data(), static_cast<int>(data.size())) ==
-             1 &&
-         tag_param(ctx, expected_tag, true) &&
-         EVP_CipherFinal_ex(ctx, data.data() + out_len, &out_len) == 1;
+  return aead_.open(nonce.data(), aad.data(), aad.size(), data.data(), data.data(), data.size(),
+                    tag.data());
 }
 
 bool DataAead::seal(std::span<uint8_t> packet) noexcept {

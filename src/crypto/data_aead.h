@@ -9,9 +9,10 @@
 // leaves room for the tag; seal() and open() then work on the whole packet, reading the nonce's
 // packet id from the header, with no copy.
 //
-// The OpenSSL context is created once, with the key, and reused for every packet: per packet
-// only the nonce is set. A DataAead is not safe for concurrent use; each shard holds its own.
-// The key is not kept outside OpenSSL's context, which wipes it when freed.
+// The cipher context is created once, with the key, and reused for every packet: per packet
+// only the nonce is set. It calls OpenSSL's provider directly (crypto/provider_aead.h). A DataAead
+// is not safe for concurrent use; each shard holds its own. The key is not kept outside OpenSSL's
+// context, which wipes it when freed.
 
 #include <array>
 #include <cstddef>
@@ -20,7 +21,7 @@
 
 #include "common/result.h"
 #include "crypto/cipher_alg.h"
-#include "crypto/evp.h"
+#include "crypto/provider_aead.h"
 
 namespace ovpn::crypto {
 
@@ -72,12 +73,12 @@ class DataAead {
                                    std::span<const uint8_t, 16> tag) noexcept;
 
  private:
-  DataAead(CipherAlg alg, DataFormat format, CipherCtxPtr ctx) noexcept;
+  DataAead(CipherAlg alg, DataFormat format, ProviderAead aead) noexcept;
   void make_nonce(const uint8_t* header, uint8_t* nonce) const noexcept;
 
   CipherAlg alg_;
   DataFormat format_;
-  CipherCtxPtr ctx_;
+  ProviderAead aead_;
   std::array<uint8_t, kEpochIvSize> iv_{};  // kV2: the 8-byte tail; kEpoch: the 12-byte IV
 };
 
