@@ -48,7 +48,9 @@ bool write_uso_segment(std::span<const uint8_t> super, const UsoPlan& plan, size
   uint8_t* p = out.put(headers + length);
   if (p == nullptr) return false;
   std::memcpy(p, super.data(), headers);
-  std::memcpy(p + headers, super.data() + headers + offset, length);
+  // Copied and summed in one pass; the 8-byte UDP header's sum is added once it is set.
+  const uint64_t payload_sum =
+      proto::checksum_copy(p + headers, super.subspan(headers + offset, length));
 
   uint8_t* ip = p;
   uint8_t* udp = p + plan.ip_header;
@@ -57,8 +59,8 @@ bool write_uso_segment(std::span<const uint8_t> super, const UsoPlan& plan, size
   store_be16(udp + 4, static_cast<uint16_t>(udp_length));
   store_be16(udp + 6, 0);
   const uint16_t check = proto::checksum_finish(proto::checksum_add(
-      std::span(udp, udp_length),
-      proto::pseudo_header_sum(std::span(ip, plan.ip_header), kUdp, udp_length)));
+      std::span(udp, kUdpHeader),
+      proto::pseudo_header_sum(std::span(ip, plan.ip_header), kUdp, udp_length) + payload_sum));
   // 0 means "no checksum" to UDP: a sum that comes out 0 is sent as 0xffff (RFC 768).
   store_be16(udp + 6, check == 0 ? 0xffff : check);
   return true;

@@ -15,6 +15,11 @@ namespace ovpn::proto {
 // length.
 uint64_t checksum_add(std::span<const uint8_t> bytes, uint64_t sum = 0) noexcept;
 
+// Copies `src` to `dst` (room for src.size() bytes, not overlapping) and returns what
+// checksum_add(src, sum) does, in one pass over the bytes: the segment splitters' copy of a
+// payload and its sum.
+uint64_t checksum_copy(uint8_t* dst, std::span<const uint8_t> src, uint64_t sum = 0) noexcept;
+
 // Folds a running sum to 16 bits and complements it: the value stored in a checksum field.
 uint16_t checksum_finish(uint64_t sum) noexcept;
 
