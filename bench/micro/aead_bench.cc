@@ -10,13 +10,11 @@
 //   ovpn_bench_aead --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 
 #include <benchmark/benchmark.h>
-#include <openssl/evp.h>
 
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,7 +23,6 @@
 #include "crypto/cipher_alg.h"
 #include "crypto/control_wrap.h"
 #include "crypto/data_aead.h"
-#include "crypto/evp.h"
 #include "crypto/tls_crypt.h"
 #include "proto/control_packet.h"
 #include "proto/data_packet.h"
@@ -42,8 +39,6 @@ namespace proto = ovpn::proto;
 constexpr size_t kSizes[] = {64, 512, 1400, 9000};
 constexpr CipherAlg kAlgs[] = {CipherAlg::kAes128Gcm, CipherAlg::kAes256Gcm,
                                CipherAlg::kChaCha20Poly1305};
-constexpr size_t kHeader = proto::kDataV2HeaderSize;
-constexpr size_t kTag = proto::kAeadTagSize;
 constexpr size_t kOverhead = proto::kDataV2Overhead;
 constexpr std::array<uint8_t, 8> kImplicitIv = {0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe};
 
