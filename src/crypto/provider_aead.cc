@@ -135,19 +135,26 @@ ProviderAead::~ProviderAead() {
   if (ctx_ != nullptr) fns_->freectx(ctx_);
 }
 
-bool ProviderAead::seal(const uint8_t* nonce, const uint8_t* aad, size_t aad_len, const uint8_t* in,
-                        uint8_t* out, size_t len, uint8_t* tag) noexcept {
+template <typename InitFn>
+bool ProviderAead::crypt(InitFn* init, const uint8_t* nonce, const uint8_t* aad, size_t aad_len,
+                         const uint8_t* in, uint8_t* out, size_t len) noexcept {
   size_t out_len = 0;
+  if (init(ctx_, nullptr, 0, nonce, kNonceSize, nullptr) != 1) return false;
   // AAD goes in as an update without output; an empty update is skipped (not every provider
   // accepts one).
-  if (fns_->encrypt_init(ctx_, nullptr, 0, nonce, kNonceSize, nullptr) != 1) return false;
   if (aad_len != 0 && fns_->update(ctx_, nullptr, &out_len, aad_len, aad, aad_len) != 1) {
     return false;
   }
-  if (len != 0 && (fns_->update(ctx_, out, &out_len, len, in, len) != 1 || out_len != len)) {
+  return len == 0 || (fns_->update(ctx_, out, &out_len, len, in, len) == 1 && out_len == len);
+}
+
+bool ProviderAead::seal(const uint8_t* nonce, const uint8_t* aad, size_t aad_len, const uint8_t* in,
+                        uint8_t* out, size_t len, uint8_t* tag) noexcept {
+  size_t out_len = 0;
+  if (!crypt(fns_->encrypt_init, nonce, aad, aad_len, in, out, len) ||
+      fns_->final(ctx_, out + len, &out_len, 0) != 1) {
     return false;
   }
-  if (fns_->final(ctx_, out + len, &out_len, 0) != 1) return false;
   OSSL_PARAM params[2] = {
       OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, kTagSize),
       OSSL_PARAM_construct_end()};
@@ -156,18 +163,12 @@ bool ProviderAead::seal(const uint8_t* nonce, const uint8_t* aad, size_t aad_len
 
 bool ProviderAead::open(const uint8_t* nonce, const uint8_t* aad, size_t aad_len, const uint8_t* in,
                         uint8_t* out, size_t len, const uint8_t* tag) noexcept {
-  size_t out_len = 0;
-  if (fns_->decrypt_init(ctx_, nullptr, 0, nonce, kNonceSize, nullptr) != 1) return false;
-  if (aad_len != 0 && fns_->update(ctx_, nullptr, &out_len, aad_len, aad, aad_len) != 1) {
-    return false;
-  }
-  if (len != 0 && (fns_->update(ctx_, out, &out_len, len, in, len) != 1 || out_len != len)) {
-    return false;
-  }
+  if (!crypt(fns_->decrypt_init, nonce, aad, aad_len, in, out, len)) return false;
   // The provider takes the expected tag through a non-const pointer but only reads it.
   OSSL_PARAM params[2] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
                                                             const_cast<uint8_t*>(tag), kTagSize),
                           OSSL_PARAM_construct_end()};
+  size_t out_len = 0;
   return fns_->set_ctx_params(ctx_, params) == 1 && fns_->final(ctx_, out + len, &out_len, 0) == 1;
 }
 

@@ -69,6 +69,12 @@ class ProviderAead {
  private:
   ProviderAead(const ProviderAeadFunctions* fns, void* ctx) noexcept : fns_(fns), ctx_(ctx) {}
 
+  // What seal and open share: set the nonce (`init`: the provider's encrypt or decrypt init),
+  // take the AAD, run `len` bytes through the cipher.
+  template <typename InitFn>
+  bool crypt(InitFn* init, const uint8_t* nonce, const uint8_t* aad, size_t aad_len,
+             const uint8_t* in, uint8_t* out, size_t len) noexcept;
+
   const ProviderAeadFunctions* fns_;
   void* ctx_;  // the provider's cipher context
 };
