@@ -142,7 +142,13 @@ bool Shard::pump_tun(const PeerTable& table) {
   const uint64_t now_ms = monotonic_ms();
   ShardCounters& unattributed = ctx_.unattributed[index_];
   bool drained = false;
-  for (auto& buf : bufs_) {
+  // A buffer stays taken only by a packet queued in place. A super-packet is cut into copies
+  // (seg_bufs_) and a dropped packet is gone, so the next read reuses their buffer, still in
+  // the cache: a TCP stream's 64 KiB reads cycling through all of bufs_ (4 MiB) would land in
+  // cold memory every time (measured: about 5% of the stream's rate).
+  size_t next = 0;
+  for (size_t reads = 0; reads < bufs_.size(); ++reads) {
+    PacketBuf& buf = bufs_[next];
     buf.reset(kPacketHeadroom);
     io::VnetHeader header;
     const io::IoResult r = ctx_.tun->read(index_, buf, &header);
@@ -162,6 +168,7 @@ bool Shard::pump_tun(const PeerTable& table) {
       unattributed.drop(Drop::kMalformed);
       continue;
     }
+    ++next;
     queue_inner(table, buf, now_ms, unattributed);
   }
   flush_round(now_ms);
