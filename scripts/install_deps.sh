@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev clang-format
-  libssl-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libmnl-dev
+  libssl-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libmnl-dev liburing-dev
   iproute2 iputils-ping iperf3 python3 openvpn openssl
 )
 
