@@ -172,6 +172,26 @@ RunResult read_with_epoll(int fd, double seconds) {
   return finish(packets, start);
 }
 
+// A liburing call's negative errno as a fatal error.
+void check(int rc, const char* what) {
+  if (rc >= 0) return;
+  errno = -rc;
+  die(what);
+}
+
+void init_ring(io_uring& ring) {
+  check(io_uring_queue_init(2 * kBatch, &ring, 0), "io_uring_queue_init");
+}
+
+// Submits what was queued and waits for a completion, or 100 ms (so that the caller sees the
+// end of its run). Thread: the ring's owner.
+void submit_and_wait(io_uring& ring) {
+  __kernel_timespec tick{0, 100'000'000};
+  io_uring_cqe* cqe = nullptr;
+  const int rc = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &tick, nullptr);
+  if (rc != -ETIME && rc != -EINTR) check(rc, "io_uring_submit_and_wait");
+}
+
 // A free submission slot (the rings are sized for every read a mode queues at once).
 io_uring_sqe& next_sqe(io_uring& ring) {
   io_uring_sqe* sqe = io_uring_get_sqe(&ring);
@@ -185,10 +205,7 @@ io_uring_sqe& next_sqe(io_uring& ring) {
 // Thread: the reader of this run.
 RunResult read_with_uring(int fd, double seconds) {
   io_uring ring{};
-  if (const int rc = io_uring_queue_init(2 * kBatch, &ring, 0); rc < 0) {
-    errno = -rc;
-    die("io_uring_queue_init");
-  }
+  init_ring(ring);
   std::vector<uint8_t> buffer(kBatch * kBufferSize);
   auto queue_read = [&](size_t i) {
     io_uring_sqe& sqe = next_sqe(ring);
@@ -199,14 +216,9 @@ RunResult read_with_uring(int fd, double seconds) {
   const Start start;
   const auto end = start.wall + static_cast<uint64_t>(seconds * 1e9);
   uint64_t packets = 0;
-  __kernel_timespec tick{0, 100'000'000};
   while (clock_ns(CLOCK_MONOTONIC) < end) {
+    submit_and_wait(ring);
     io_uring_cqe* cqe = nullptr;
-    const int rc = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &tick, nullptr);
-    if (rc < 0 && rc != -ETIME && rc != -EINTR) {
-      errno = -rc;
-      die("io_uring_submit_and_wait");
-    }
     unsigned head = 0;
     unsigned seen = 0;
     io_uring_for_each_cqe(&ring, head, cqe) {
@@ -228,10 +240,7 @@ constexpr uint8_t kOpReadMultishot = IORING_OP_SENDMSG_ZC + 1;
 // Thread: the reader of this run.
 RunResult read_with_uring_multishot(int fd, double seconds) {
   io_uring ring{};
-  if (const int rc = io_uring_queue_init(2 * kBatch, &ring, 0); rc < 0) {
-    errno = -rc;
-    die("io_uring_queue_init");
-  }
+  init_ring(ring);
   // The buffers the kernel picks from, one per completion, given back once counted.
   void* ring_memory = nullptr;
   if (posix_memalign(&ring_memory, 4096, kBatch * sizeof(io_uring_buf)) != 0) die("memory");
@@ -240,10 +249,7 @@ RunResult read_with_uring_multishot(int fd, double seconds) {
   reg.ring_addr = reinterpret_cast<uint64_t>(buffers);
   reg.ring_entries = kBatch;
   reg.bgid = 0;
-  if (const int rc = io_uring_register_buf_ring(&ring, &reg, 0); rc < 0) {
-    errno = -rc;
-    die("io_uring_register_buf_ring");
-  }
+  check(io_uring_register_buf_ring(&ring, &reg, 0), "io_uring_register_buf_ring");
   io_uring_buf_ring_init(buffers);
   const int mask = io_uring_buf_ring_mask(kBatch);
   std::vector<uint8_t> storage(kBatch * kBufferSize);
@@ -262,14 +268,9 @@ RunResult read_with_uring_multishot(int fd, double seconds) {
   const Start start;
   const auto end = start.wall + static_cast<uint64_t>(seconds * 1e9);
   uint64_t packets = 0;
-  __kernel_timespec tick{0, 100'000'000};
   while (clock_ns(CLOCK_MONOTONIC) < end) {
+    submit_and_wait(ring);
     io_uring_cqe* cqe = nullptr;
-    const int rc = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &tick, nullptr);
-    if (rc < 0 && rc != -ETIME && rc != -EINTR) {
-      errno = -rc;
-      die("io_uring_submit_and_wait");
-    }
     unsigned head = 0;
     unsigned seen = 0;
     int returned = 0;
