@@ -15,16 +15,17 @@
 # Rounds alternate flood-free and flooded runs (all three iperf3 at once, TIME s each); the
 # figures compared are each client's median over the rounds. Asserted: every client's flooded
 # median is at least 80% of its flood-free median, and the flood reached 9,500 packets a second
-# at the server's veth. Printed: every run's throughput, the flood's achieved rate, and the
-# server's CPU time per run, control thread (where every reset is handled) apart from the
-# engine's threads.
+# at the server's veth. When the first ROUNDS miss that, ROUNDS more run and the verdict is on
+# all of them. Printed: every run's throughput, the flood's achieved rate, and the server's CPU
+# time per run, control thread (where every reset is handled) apart from the engine's threads.
 #
 # Everything shares the machine's cores, so the runs are CPU-bound and a client's share moves by
 # +-20% from run to run: hence medians over 5 rounds, and one engine thread per client (three
 # two-shard clients beside the server's shards make the shares noisier still).
 #
-# Bounded: ROUNDS (default 5) pairs of TIME (default 3) s runs, about 50 s in all; the flood
-# lasts TIME + 2 s and stops by itself. RATE and CLIENT_THREADS can be set too.
+# Bounded: ROUNDS (default 5) pairs of TIME (default 3) s runs, about 50 s in all (twice that
+# when the first verdict fails); the flood lasts TIME + 2 s and stops by itself. RATE and
+# CLIENT_THREADS can be set too.
 NS_PREFIX=ld-rf-
 SERVER=ovpnd
 source "$(dirname "$0")/../interop/lib.sh"
@@ -156,15 +157,21 @@ run_flooded() {
 
 : >"$WORK/runs"
 : >"$WORK/flood_pps"
-for r in $(seq "$ROUNDS"); do
-  CONTEXT="round $r"
-  run_iperf free
-  run_flooded
-done
-CONTEXT=
+# run_rounds FIRST LAST: rounds FIRST..LAST, each a flood-free run and a flooded run.
+run_rounds() {
+  local r
+  for r in $(seq "$1" "$2"); do
+    CONTEXT="round $r"
+    run_iperf free
+    run_flooded
+  done
+  CONTEXT=
+}
 
-# Medians per client, and the verdict.
-python3 - "$WORK/runs" "$WORK/flood_pps" "$RATE" <<'EOF' || die "the flood cost a client more than 20% (or fell short of its rate)"
+# verdict: the medians per client over every round so far; fails if a client is below 80% or
+# the flood fell short of its rate.
+verdict() {
+  python3 - "$WORK/runs" "$WORK/flood_pps" "$RATE" <<'EOF'
 import statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
@@ -190,4 +197,15 @@ print(f"flood at the server: {', '.join('%.0f' % r for r in rates)} packets/s (n
 ok = ok and min(rates) >= need
 sys.exit(0 if ok else 1)
 EOF
+}
+
+run_rounds 1 "$ROUNDS"
+if ! verdict; then
+  # A client's share of the two cores moves by +-20% from run to run (see above), so a median of
+  # 5 can dip below 80% without a cause (seen once in CI: 78%, the three clients 86% together).
+  # A real cost shows in any number of rounds: judge again on twice the rounds.
+  log "below the bar after $ROUNDS rounds: $ROUNDS more, then the verdict on all of them"
+  run_rounds $((ROUNDS + 1)) $((2 * ROUNDS))
+  verdict || die "the flood cost a client more than 20% (or fell short of its rate)"
+fi
 log "PASS"
